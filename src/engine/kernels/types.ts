@@ -1,0 +1,70 @@
+/**
+ * The hot loops, behind one interface so that a faster backend (WebAssembly SIMD) can replace the
+ * plain TypeScript reference without any layer changing. All arrays are dense, row-major.
+ */
+export interface ConvGeometry {
+  /** batch, input channels, input height, input width */
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  /** filters (output channels), kernel height and width */
+  f: number;
+  kh: number;
+  kw: number;
+  stride: number;
+  /** zero rows added above and columns added to the left; bottom/right padding follows from oh/ow */
+  padTop: number;
+  padLeft: number;
+  oh: number;
+  ow: number;
+}
+
+export interface PoolGeometry {
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  size: number;
+  stride: number;
+  pad: number;
+  oh: number;
+  ow: number;
+}
+
+export interface Kernels {
+  readonly name: string;
+  /**
+   * C[m×n] = (accumulate ? C : 0) + op(A) · op(B), where op(A) is m×k and op(B) is k×n.
+   * A is stored m×k (or k×m when transA), B is stored k×n (or n×k when transB).
+   */
+  gemm(
+    m: number,
+    n: number,
+    k: number,
+    a: Float32Array,
+    transA: boolean,
+    b: Float32Array,
+    transB: boolean,
+    c: Float32Array,
+    accumulate: boolean,
+  ): void;
+  /** y[n,f,oh,ow] = sum over c,kh,kw of x · kernel, plus bias when given. Kernel is [f,c,kh,kw]. */
+  conv2dForward(g: ConvGeometry, x: Float32Array, kernel: Float32Array, bias: Float32Array | null, y: Float32Array): void;
+  /** dx[n,c,h,w] = gradient of the loss with respect to the input (overwritten). */
+  conv2dBackwardInput(g: ConvGeometry, dy: Float32Array, kernel: Float32Array, dx: Float32Array): void;
+  /** dKernel += gradient with respect to the kernel; dBias += sum of dy over batch and space. */
+  conv2dBackwardFilter(
+    g: ConvGeometry,
+    x: Float32Array,
+    dy: Float32Array,
+    dKernel: Float32Array,
+    dBias: Float32Array | null,
+  ): void;
+  /** y = max over each window; argmax[i] = flat input index of the winner (-1 when the window is all padding). */
+  maxPoolForward(g: PoolGeometry, x: Float32Array, y: Float32Array, argmax: Int32Array): void;
+  maxPoolBackward(g: PoolGeometry, dy: Float32Array, argmax: Int32Array, dx: Float32Array): void;
+  /** Average over the window's in-bounds cells (padding is not counted, as ONNX's default). */
+  avgPoolForward(g: PoolGeometry, x: Float32Array, y: Float32Array): void;
+  avgPoolBackward(g: PoolGeometry, dy: Float32Array, dx: Float32Array): void;
+}

@@ -1,0 +1,30 @@
+import { kernels } from '../kernels';
+import { tensor } from '../tensor';
+import { defineLayer } from './define';
+import { poolGeometry, poolParams, type PoolParams } from './pool';
+
+/** Averages each window; backward spreads each gradient evenly over the window's cells. */
+export default defineLayer<PoolParams>({
+  type: 'avgpool2d',
+  label: 'AvgPool',
+  category: 'pooling',
+  help: 'Averages each window, shrinking the map smoothly. No weights.',
+  params: poolParams,
+  arity: [1, 1],
+  inferShape([input], p) {
+    const g = poolGeometry(input, p, 'AvgPool');
+    return [g.c, g.oh, g.ow];
+  },
+  forward({ inputs: [x], params: p }) {
+    const g = poolGeometry(x.shape.slice(1), p, 'AvgPool', x.shape[0]);
+    const y = tensor([g.n, g.c, g.oh, g.ow]);
+    kernels().avgPoolForward(g, x.data, y.data);
+    return { output: y };
+  },
+  backward({ inputs: [x], gradOutput, params: p }) {
+    const g = poolGeometry(x.shape.slice(1), p, 'AvgPool', x.shape[0]);
+    const dx = tensor(x.shape);
+    kernels().avgPoolBackward(g, gradOutput.data, dx.data);
+    return [dx];
+  },
+});
