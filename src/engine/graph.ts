@@ -116,7 +116,12 @@ export function analyseGraph(graph: Graph): GraphAnalysis {
     const connected = ports.filter((p) => p !== undefined).length;
     const [min, max] = def.arity;
     if (connected < min) {
-      fail(n, min === 1 ? 'has no input; connect a layer to it or delete it' : `needs at least ${min} inputs, has ${connected}`);
+      fail(
+        n,
+        min === 1
+          ? 'has no input; connect a layer to it or delete it'
+          : `needs at least ${min} inputs, has ${connected}`,
+      );
     } else if (connected > max) {
       fail(n, max === 0 ? 'takes no input' : `takes at most ${max} input${max === 1 ? '' : 's'}, has ${connected}`);
     } else if (connected !== ports.length) {
@@ -127,13 +132,19 @@ export function analyseGraph(graph: Graph): GraphAnalysis {
   // Input and output of the whole network.
   const inputNodes = [...nodes.values()].filter((n) => n.type === 'input');
   if (inputNodes.length === 0) problems.push('the graph has no Input node; add one from the palette');
-  else if (inputNodes.length > 1) problems.push(`the graph has ${inputNodes.length} Input nodes (${inputNodes.map((n) => n.id).join(', ')}); a network takes one`);
+  else if (inputNodes.length > 1)
+    problems.push(
+      `the graph has ${inputNodes.length} Input nodes (${inputNodes.map((n) => n.id).join(', ')}); a network takes one`,
+    );
   const sinks = [...nodes.values()].filter((n) => consumers.get(n.id)!.length === 0);
-  if (nodes.size > 0 && sinks.length === 0) problems.push('the graph has no output: every node feeds another, so there is a cycle');
+  if (nodes.size > 0 && sinks.length === 0)
+    problems.push('the graph has no output: every node feeds another, so there is a cycle');
   if (sinks.length > 1) {
     // The sink deepest in the graph is the likely output; the others are dangling.
     for (const s of sinks) fail(s, 'leads nowhere: connect its output to the network or delete it');
-    problems.push(`the graph has ${sinks.length} ends (${sinks.map((n) => n.id).join(', ')}); a network has exactly one output`);
+    problems.push(
+      `the graph has ${sinks.length} ends (${sinks.map((n) => n.id).join(', ')}); a network has exactly one output`,
+    );
   }
 
   // Topological order (Kahn); what is left over sits on or behind a cycle.
@@ -182,7 +193,16 @@ export function analyseGraph(graph: Graph): GraphAnalysis {
       }
       shapes.set(id, outShape);
       const weightSpecs = def.weights ? def.weights(inShapes as Shape[], p) : [];
-      compiledNodes.push({ id, name: n.name ?? id, def, params: p, inputs: ins, inShapes: inShapes as Shape[], outShape, weightSpecs });
+      compiledNodes.push({
+        id,
+        name: n.name ?? id,
+        def,
+        params: p,
+        inputs: ins,
+        inShapes: inShapes as Shape[],
+        outShape,
+        weightSpecs,
+      });
     } catch (e) {
       fail(n, (e as Error).message);
     }

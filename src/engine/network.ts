@@ -163,7 +163,9 @@ export class Network {
       const t = w[p.name];
       if (!t) throw new Error(`weights are missing '${p.name}'`);
       if (!sameShape(t.shape, p.value.shape)) {
-        throw new Error(`weight '${p.name}' has shape [${t.shape.join('×')}], the network needs [${p.value.shape.join('×')}]`);
+        throw new Error(
+          `weight '${p.name}' has shape [${t.shape.join('×')}], the network needs [${p.value.shape.join('×')}]`,
+        );
       }
       p.value.data.set(t.data);
     }

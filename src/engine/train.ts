@@ -23,7 +23,12 @@ export interface Evaluation {
  * The loss of a forward trace and the node backward should start from. For cross-entropy the scores
  * are the logits: when the network ends in Softmax, its input (the fused, stable form); otherwise its output.
  */
-export function computeLoss(net: Network, trace: Trace, batch: Examples, kind: LossKind): LossResult & { from: string } {
+export function computeLoss(
+  net: Network,
+  trace: Trace,
+  batch: Examples,
+  kind: LossKind,
+): LossResult & { from: string } {
   const out = net.node(net.graph.outputId);
   if (kind === 'cross_entropy') {
     const from = out.def.type === 'softmax' ? out.inputs[0] : out.id;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { findForbiddenKey } from './safe-json';
 
 /**
  * The graph format: plain JSON, the core of a project file and of every template.
@@ -7,10 +8,14 @@ import { z } from 'zod';
 export const GRAPH_VERSION = 1;
 
 /** Node ids appear in weight names (`conv1.kernel`), file names and exports, so they stay simple. */
-export const NodeId = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'a node id is a letter followed by up to 63 letters, digits, _ or -');
+export const NodeId = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'a node id is a letter followed by up to 63 letters, digits, _ or -');
 
 /** Parameter names are identifiers; this also refuses `__proto__` and friends. */
-const ParamName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'a parameter name is a letter followed by letters, digits or _');
+const ParamName = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'a parameter name is a letter followed by letters, digits or _');
 
 export const ParamValue = z.union([z.number(), z.boolean(), z.string().max(64)]);
 
@@ -32,7 +37,9 @@ export const Graph = z.strictObject({
   version: z
     .int()
     .min(1)
-    .max(GRAPH_VERSION, { message: `this graph was made by a newer Convas; this version reads graph version ${GRAPH_VERSION}` }),
+    .max(GRAPH_VERSION, {
+      message: `this graph was made by a newer Convas; this version reads graph version ${GRAPH_VERSION}`,
+    }),
   name: z.string().max(200).optional(),
   nodes: z.array(GraphNode).max(10000),
   edges: z.array(GraphEdge).max(100000),
@@ -50,6 +57,8 @@ export class SchemaError extends Error {
 
 /** Parses untrusted JSON-shaped data as a graph, or throws SchemaError saying what is wrong and where. */
 export function parseGraph(data: unknown, source = 'graph'): Graph {
+  const forbidden = findForbiddenKey(data);
+  if (forbidden) throw new SchemaError(`${source} is not a valid Convas graph: the key ${forbidden} is not allowed`);
   const r = Graph.safeParse(data);
   if (!r.success) throw new SchemaError(`${source} is not a valid Convas graph:\n${z.prettifyError(r.error)}`);
   return r.data;

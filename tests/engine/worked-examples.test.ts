@@ -31,7 +31,11 @@ describe('the two-neuron network x1 → dense → sigmoid → dense → relu', (
     });
     return net;
   };
-  const batch = { x: tensor([1, 1], [ex.init.x1]), labels: new Int32Array(1), targets: tensor([1, 1], [ex.init.label]) };
+  const batch = {
+    x: tensor([1, 1], [ex.init.x1]),
+    labels: new Int32Array(1),
+    targets: tensor([1, 1], [ex.init.label]),
+  };
 
   it('forward gives a11 and y exactly and as the text rounds them', () => {
     const trace = build().forward(batch.x);
@@ -129,10 +133,39 @@ describe('convolution as the source text computes it', () => {
   it('a 3-channel convolution equals the sum of its per-channel convolutions', () => {
     const m = c.multi_channel;
     // The text's other two channels are not legible; the rule is tested with the front channel and two more.
-    const inputs = [m.front_channel_input, [[0, 1, 1, 2], [3, 1, 0, 2], [1, 2, 2, 0], [2, 0, 1, 3]], [[2, 2, 0, 1], [1, 0, 3, 1], [0, 1, 2, 2], [3, 1, 1, 0]]];
-    const kernels = [m.front_channel_kernel, [[1, 0, 1], [0, 2, 0], [1, 1, 0]], [[0, 1, 0], [1, 0, 1], [2, 0, 1]]];
+    const inputs = [
+      m.front_channel_input,
+      [
+        [0, 1, 1, 2],
+        [3, 1, 0, 2],
+        [1, 2, 2, 0],
+        [2, 0, 1, 3],
+      ],
+      [
+        [2, 2, 0, 1],
+        [1, 0, 3, 1],
+        [0, 1, 2, 2],
+        [3, 1, 1, 0],
+      ],
+    ];
+    const kernels = [
+      m.front_channel_kernel,
+      [
+        [1, 0, 1],
+        [0, 2, 0],
+        [1, 1, 0],
+      ],
+      [
+        [0, 1, 0],
+        [1, 0, 1],
+        [2, 0, 1],
+      ],
+    ];
     const net = new Network(
-      chain(['x', 'input', { channels: 3, height: 4, width: 4 }], ['c', 'conv2d', { filters: 1, kernelH: 3, kernelW: 3, bias: false }]),
+      chain(
+        ['x', 'input', { channels: 3, height: 4, width: 4 }],
+        ['c', 'conv2d', { filters: 1, kernelH: 3, kernelW: 3, bias: false }],
+      ),
     );
     net.setWeights({ 'c.kernel': tensor([1, 3, 3, 3], kernels.flat(2)) });
     const whole = rows(net.predict(tensor([1, 3, 4, 4], inputs.flat(2))));
@@ -146,9 +179,9 @@ describe('pooling 2×2 stride 2', () => {
   const p = worked.pooling;
   const pool = (type: string) =>
     rows(
-      new Network(chain(['x', 'input', { channels: 1, height: 4, width: 4 }], ['p', type, { size: p.window, stride: p.stride }])).predict(
-        toTensor(p.input),
-      ),
+      new Network(
+        chain(['x', 'input', { channels: 1, height: 4, width: 4 }], ['p', type, { size: p.window, stride: p.stride }]),
+      ).predict(toTensor(p.input)),
     );
   it('max keeps the largest of each window', () => expect(pool('maxpool2d')).toEqual(p.max));
   it('average takes the mean of each window', () => expect(pool('avgpool2d')).toEqual(p.average));

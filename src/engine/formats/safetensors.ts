@@ -58,13 +58,15 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * ranges inside the data and not overlapping, no NaN or infinite values unless allowed.
  */
 export function decodeSafetensors(bytes: Uint8Array, options: { allowNonFinite?: boolean } = {}): DecodedSafetensors {
-  if (bytes.length < 8) throw new SafetensorsError(`file is ${bytes.length} bytes, too short for the 8-byte header length`);
+  if (bytes.length < 8)
+    throw new SafetensorsError(`file is ${bytes.length} bytes, too short for the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = view.getBigUint64(0, true);
   if (n > BigInt(bytes.length - 8)) {
     throw new SafetensorsError(`header claims ${n} bytes but the file has only ${bytes.length - 8} after the length`);
   }
-  if (n > BigInt(MAX_HEADER)) throw new SafetensorsError(`header of ${n} bytes is larger than the ${MAX_HEADER}-byte limit`);
+  if (n > BigInt(MAX_HEADER))
+    throw new SafetensorsError(`header of ${n} bytes is larger than the ${MAX_HEADER}-byte limit`);
   const headerLen = Number(n);
   let header: unknown;
   try {
@@ -92,7 +94,8 @@ export function decodeSafetensors(bytes: Uint8Array, options: { allowNonFinite?:
     }
     if (!isRecord(entry)) throw new SafetensorsError(`tensor '${name}': entry is not an object`);
     const { dtype, shape, data_offsets: offsets } = entry;
-    if (dtype !== 'F32') throw new SafetensorsError(`tensor '${name}': dtype ${JSON.stringify(dtype)} is not supported (F32 only)`);
+    if (dtype !== 'F32')
+      throw new SafetensorsError(`tensor '${name}': dtype ${JSON.stringify(dtype)} is not supported (F32 only)`);
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
       throw new SafetensorsError(`tensor '${name}': shape ${JSON.stringify(shape)} is not a list of whole numbers`);
     }
@@ -102,13 +105,20 @@ export function decodeSafetensors(bytes: Uint8Array, options: { allowNonFinite?:
       !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) ||
       offsets[0] > offsets[1]
     ) {
-      throw new SafetensorsError(`tensor '${name}': data_offsets ${JSON.stringify(offsets)} is not a [begin, end] pair`);
+      throw new SafetensorsError(
+        `tensor '${name}': data_offsets ${JSON.stringify(offsets)} is not a [begin, end] pair`,
+      );
     }
     const [begin, end] = offsets as [number, number];
-    if (end > dataLen) throw new SafetensorsError(`tensor '${name}': bytes ${begin}..${end} run past the end of the data (${dataLen} bytes)`);
+    if (end > dataLen)
+      throw new SafetensorsError(
+        `tensor '${name}': bytes ${begin}..${end} run past the end of the data (${dataLen} bytes)`,
+      );
     const count = sizeOf(shape as number[]);
     if (count * 4 !== end - begin) {
-      throw new SafetensorsError(`tensor '${name}': shape [${shape.join('×')}] needs ${count * 4} bytes, offsets give ${end - begin}`);
+      throw new SafetensorsError(
+        `tensor '${name}': shape [${shape.join('×')}] needs ${count * 4} bytes, offsets give ${end - begin}`,
+      );
     }
     ranges.push([begin, end, name]);
     const data = new Float32Array(count);

@@ -50,7 +50,13 @@ export interface Kernels {
     accumulate: boolean,
   ): void;
   /** y[n,f,oh,ow] = sum over c,kh,kw of x · kernel, plus bias when given. Kernel is [f,c,kh,kw]. */
-  conv2dForward(g: ConvGeometry, x: Float32Array, kernel: Float32Array, bias: Float32Array | null, y: Float32Array): void;
+  conv2dForward(
+    g: ConvGeometry,
+    x: Float32Array,
+    kernel: Float32Array,
+    bias: Float32Array | null,
+    y: Float32Array,
+  ): void;
   /** dx[n,c,h,w] = gradient of the loss with respect to the input (overwritten). */
   conv2dBackwardInput(g: ConvGeometry, dy: Float32Array, kernel: Float32Array, dx: Float32Array): void;
   /** dKernel += gradient with respect to the kernel; dBias += sum of dy over batch and space. */

@@ -14,7 +14,9 @@ export default defineLayer<Record<string, never>>({
     const first = inputs[0];
     inputs.forEach((s, i) => {
       if (!sameShape(s, first)) {
-        throw new ShapeError(`Add needs inputs of one shape: input 1 is [${first.join('×')}], input ${i + 1} is [${s.join('×')}]`);
+        throw new ShapeError(
+          `Add needs inputs of one shape: input 1 is [${first.join('×')}], input ${i + 1} is [${s.join('×')}]`,
+        );
       }
     });
     return first;

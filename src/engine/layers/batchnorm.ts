@@ -43,8 +43,22 @@ export default defineLayer<BatchNormParams>({
   category: 'regularisation',
   help: 'Normalises each channel to zero mean and unit variance over the batch, then scales and shifts it with learned γ and β. Lets deeper networks train faster with larger learning rates; behaves differently in training (batch statistics) and inference (running statistics).',
   params: {
-    momentum: { kind: 'number', label: 'momentum', default: 0.1, min: 0, max: 1, help: 'How fast the running statistics follow the batches.' },
-    epsilon: { kind: 'number', label: 'epsilon', default: 1e-5, min: 1e-12, max: 0.1, help: 'Added to the variance to avoid dividing by zero.' },
+    momentum: {
+      kind: 'number',
+      label: 'momentum',
+      default: 0.1,
+      min: 0,
+      max: 1,
+      help: 'How fast the running statistics follow the batches.',
+    },
+    epsilon: {
+      kind: 'number',
+      label: 'epsilon',
+      default: 1e-5,
+      min: 1e-12,
+      max: 0.1,
+      help: 'Added to the variance to avoid dividing by zero.',
+    },
   },
   arity: [1, 1],
   inferShape([s]) {
@@ -61,7 +75,12 @@ export default defineLayer<BatchNormParams>({
       fanIn: channels,
       fanOut: channels,
     });
-    return [w('gamma', 'ones', true), w('beta', 'zeros', true), w('runningMean', 'zeros', false), w('runningVar', 'ones', false)];
+    return [
+      w('gamma', 'ones', true),
+      w('beta', 'zeros', true),
+      w('runningMean', 'zeros', false),
+      w('runningVar', 'ones', false),
+    ];
   },
   forward({ inputs: [x], weights: [gamma, beta, runMean, runVar], params: p, training }) {
     const { channels } = layout(x.shape.slice(1));

@@ -17,7 +17,13 @@ export default defineLayer<DenseParams>({
   params: {
     units: { kind: 'int', label: 'units', default: 10, min: 1, max: 65536, help: 'Number of outputs (neurons).' },
     bias: { kind: 'bool', label: 'bias', default: true, help: 'Add one learned number per unit.' },
-    init: { kind: 'choice', label: 'initialisation', default: 'he', choices: ['he', 'glorot'], help: 'He suits ReLU-like activations; Glorot suits sigmoid, tanh and the last layer.' },
+    init: {
+      kind: 'choice',
+      label: 'initialisation',
+      default: 'he',
+      choices: ['he', 'glorot'],
+      help: 'He suits ReLU-like activations; Glorot suits sigmoid, tanh and the last layer.',
+    },
   },
   arity: [1, 1],
   inferShape([s], p) {
@@ -27,8 +33,17 @@ export default defineLayer<DenseParams>({
   weights([s], p) {
     const inputs = requireVector(s, 'Dense');
     const init = p.init === 'glorot' ? 'glorot' : 'he';
-    const kernel = { name: 'kernel', shape: [p.units, inputs], init, trainable: true, fanIn: inputs, fanOut: p.units } as const;
-    return p.bias ? [kernel, { name: 'bias', shape: [p.units], init: 'zeros', trainable: true, fanIn: inputs, fanOut: p.units }] : [kernel];
+    const kernel = {
+      name: 'kernel',
+      shape: [p.units, inputs],
+      init,
+      trainable: true,
+      fanIn: inputs,
+      fanOut: p.units,
+    } as const;
+    return p.bias
+      ? [kernel, { name: 'bias', shape: [p.units], init: 'zeros', trainable: true, fanIn: inputs, fanOut: p.units }]
+      : [kernel];
   },
   forward({ inputs: [x], weights, params: p }) {
     const n = x.shape[0];

@@ -13,7 +13,14 @@ export default defineLayer<DropoutParams>({
   category: 'regularisation',
   help: 'While training, zeroes a random fraction of values so the network cannot rely on any single one; does nothing at inference.',
   params: {
-    rate: { kind: 'number', label: 'rate', default: 0.5, min: 0, max: 0.95, help: 'Fraction of values dropped while training.' },
+    rate: {
+      kind: 'number',
+      label: 'rate',
+      default: 0.5,
+      min: 0,
+      max: 0.95,
+      help: 'Fraction of values dropped while training.',
+    },
   },
   arity: [1, 1],
   inferShape: ([s]) => s,

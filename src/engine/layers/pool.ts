@@ -12,8 +12,22 @@ export type PoolParams = {
 
 export const poolParams: Record<keyof PoolParams & string, ParamSpec> = {
   size: { kind: 'int', label: 'window', default: 2, min: 1, max: 64, help: 'Window height and width.' },
-  stride: { kind: 'int', label: 'stride', default: 2, min: 1, max: 64, help: 'Step of the window; equal to the window for non-overlapping pooling.' },
-  padding: { kind: 'int', label: 'padding', default: 0, min: 0, max: 32, help: 'Pixels added on each side (never counted in a maximum or an average).' },
+  stride: {
+    kind: 'int',
+    label: 'stride',
+    default: 2,
+    min: 1,
+    max: 64,
+    help: 'Step of the window; equal to the window for non-overlapping pooling.',
+  },
+  padding: {
+    kind: 'int',
+    label: 'padding',
+    default: 0,
+    min: 0,
+    max: 32,
+    help: 'Pixels added on each side (never counted in a maximum or an average).',
+  },
 };
 
 export function poolGeometry(input: Shape, p: PoolParams, layer: string, batch = 1): PoolGeometry {

@@ -26,7 +26,23 @@ export function registerLayer(def: LayerDef): void {
   registry.set(def.type, def);
 }
 
-for (const def of [input, conv2d, maxpool2d, avgpool2d, flatten, dense, sigmoid, tanh, relu, leakyRelu, softmax, dropout, batchnorm, add, concat]) {
+for (const def of [
+  input,
+  conv2d,
+  maxpool2d,
+  avgpool2d,
+  flatten,
+  dense,
+  sigmoid,
+  tanh,
+  relu,
+  leakyRelu,
+  softmax,
+  dropout,
+  batchnorm,
+  add,
+  concat,
+]) {
   registerLayer(def);
 }
 
