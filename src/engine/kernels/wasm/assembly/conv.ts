@@ -1,0 +1,196 @@
+/* eslint-disable @typescript-eslint/ban-ts-comment */
+// @ts-nocheck
+// AssemblyScript (see ../README.md): asc type-checks it against ./tsconfig.json; the app's type-check skips it.
+import { gemmStrided } from './gemm';
+import { addInto, addScalar, sum } from './simd';
+
+/**
+ * Convolution lowered to GEMM through im2col, image by image, into one column buffer the caller reuses.
+ * The geometry (ConvGeometry of ../../types.ts) is set once per call by setConvGeometry rather than passed to every
+ * function. Layouts: x[n,c,h,w], kernel[f, c·kh·kw], y and dy[n,f,oh,ow], col[c·kh·kw, oh·ow].
+ */
+let N = 0;
+let C = 0;
+let H = 0;
+let W = 0;
+let F = 0;
+let KH = 0;
+let KW = 0;
+let S = 1;
+let PAD_TOP = 0;
+let PAD_LEFT = 0;
+let OH = 0;
+let OW = 0;
+
+export function setConvGeometry(
+  n: i32,
+  c: i32,
+  h: i32,
+  w: i32,
+  f: i32,
+  kh: i32,
+  kw: i32,
+  stride: i32,
+  padTop: i32,
+  padLeft: i32,
+  oh: i32,
+  ow: i32,
+): void {
+  N = n;
+  C = c;
+  H = h;
+  W = w;
+  F = f;
+  KH = kh;
+  KW = kw;
+  S = stride;
+  PAD_TOP = padTop;
+  PAD_LEFT = padLeft;
+  OH = oh;
+  OW = ow;
+}
+
+/** A 1×1, stride-1, unpadded convolution: the image already is its own column matrix, so im2col is skipped. */
+function isPointwise(): bool {
+  return KH == 1 && KW == 1 && S == 1 && PAD_TOP == 0 && PAD_LEFT == 0 && OH == H && OW == W;
+}
+
+/** First output column whose input column ox·S + off is ≥ 0. */
+function firstInside(off: i32): i32 {
+  return off >= 0 ? 0 : (-off + S - 1) / S;
+}
+
+/** One past the last output column whose input column ox·S + off is < W (at most OW). */
+function endInside(off: i32): i32 {
+  const last = W - 1 - off;
+  return last < 0 ? 0 : min(OW, last / S + 1);
+}
+
+/**
+ * Unfolds one image x[c,h,w] into col: row (ci, ky, kx) holds x[ci, oy·S + ky − padTop, ox·S + kx − padLeft] for
+ * every output (oy, ox), or 0 in the padding. Each output row splits into a zero run, an in-bounds run (a straight
+ * copy at stride 1) and a zero run, so no pixel is bounds-tested.
+ */
+function im2col(x: usize, col: usize): void {
+  const owBytes = (<usize>OW) << 2;
+  let dst = col;
+  for (let ci = 0; ci < C; ci++) {
+    const plane = x + ((<usize>(ci * H * W)) << 2);
+    for (let ky = 0; ky < KH; ky++) {
+      for (let kx = 0; kx < KW; kx++) {
+        const off = kx - PAD_LEFT;
+        const ox0 = firstInside(off);
+        const ox1 = max(endInside(off), ox0);
+        for (let oy = 0; oy < OH; oy++, dst += owBytes) {
+          const iy = oy * S + ky - PAD_TOP;
+          if (iy < 0 || iy >= H) {
+            memory.fill(dst, 0, owBytes);
+            continue;
+          }
+          const src = plane + ((<usize>(iy * W)) << 2);
+          if (ox0 > 0) memory.fill(dst, 0, (<usize>ox0) << 2);
+          if (ox1 < OW) memory.fill(dst + ((<usize>ox1) << 2), 0, (<usize>(OW - ox1)) << 2);
+          if (S == 1) {
+            copyRun(dst + ((<usize>ox0) << 2), src + ((<usize>(ox0 + off)) << 2), ox1 - ox0);
+          } else {
+            for (let ox = ox0; ox < ox1; ox++) {
+              store<f32>(dst + ((<usize>ox) << 2), load<f32>(src + ((<usize>(ox * S + off)) << 2)));
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** The adjoint of im2col: adds every column entry back onto the pixel of dx[c,h,w] it was read from. */
+function col2im(col: usize, dx: usize): void {
+  const owBytes = (<usize>OW) << 2;
+  let src = col;
+  for (let ci = 0; ci < C; ci++) {
+    const plane = dx + ((<usize>(ci * H * W)) << 2);
+    for (let ky = 0; ky < KH; ky++) {
+      for (let kx = 0; kx < KW; kx++) {
+        const off = kx - PAD_LEFT;
+        const ox0 = firstInside(off);
+        const ox1 = max(endInside(off), ox0);
+        for (let oy = 0; oy < OH; oy++, src += owBytes) {
+          const iy = oy * S + ky - PAD_TOP;
+          if (iy < 0 || iy >= H) continue;
+          const dst = plane + ((<usize>(iy * W)) << 2);
+          if (S == 1) {
+            addInto(dst + ((<usize>(ox0 + off)) << 2), src + ((<usize>ox0) << 2), ox1 - ox0);
+          } else {
+            for (let ox = ox0; ox < ox1; ox++) {
+              const p = dst + ((<usize>(ox * S + off)) << 2);
+              store<f32>(p, load<f32>(p) + load<f32>(src + ((<usize>ox) << 2)));
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** dst[0..len) = src[0..len), four floats at a time (runs are short: a copy loop beats memory.copy's call). */
+function copyRun(dst: usize, src: usize, len: i32): void {
+  let i = 0;
+  for (; i + 4 <= len; i += 4) v128.store(dst + ((<usize>i) << 2), v128.load(src + ((<usize>i) << 2)));
+  for (; i < len; i++) store<f32>(dst + ((<usize>i) << 2), load<f32>(src + ((<usize>i) << 2)));
+}
+
+/** y = kernel · im2col(x) + bias, image by image: out[f × oh·ow] = kernel[f × ckk] · col[ckk × oh·ow]. */
+export function conv2dForward(x: usize, kernel: usize, bias: usize, hasBias: bool, y: usize, col: usize): void {
+  const ckk = C * KH * KW;
+  const ohw = OH * OW;
+  const pointwise = isPointwise();
+  for (let img = 0; img < N; img++) {
+    const xi = x + ((<usize>(img * C * H * W)) << 2);
+    const yi = y + ((<usize>(img * F * ohw)) << 2);
+    if (!pointwise) im2col(xi, col);
+    gemmStrided(F, ohw, ckk, kernel, ckk, false, pointwise ? xi : col, ohw, false, yi, ohw, false);
+    if (hasBias) {
+      for (let f = 0; f < F; f++) addScalar(yi + ((<usize>(f * ohw)) << 2), load<f32>(bias + ((<usize>f) << 2)), ohw);
+    }
+  }
+}
+
+/** dx = col2im(kernelᵀ · dy), image by image: dcol[ckk × oh·ow] = kernelᵀ[ckk × f] · dy[f × oh·ow]. */
+export function conv2dBackwardInput(dy: usize, kernel: usize, dx: usize, col: usize): void {
+  const ckk = C * KH * KW;
+  const ohw = OH * OW;
+  const pointwise = isPointwise();
+  memory.fill(dx, 0, (<usize>(N * C * H * W)) << 2);
+  for (let img = 0; img < N; img++) {
+    const dyi = dy + ((<usize>(img * F * ohw)) << 2);
+    const dxi = dx + ((<usize>(img * C * H * W)) << 2);
+    gemmStrided(ckk, ohw, F, kernel, ckk, true, dyi, ohw, false, pointwise ? dxi : col, ohw, false);
+    if (!pointwise) col2im(col, dxi);
+  }
+}
+
+/** dKernel += dy · im2col(x)ᵀ and dBias += the sums of dy, image by image: [f × ckk] += [f × oh·ow] · [oh·ow × ckk]. */
+export function conv2dBackwardFilter(
+  x: usize,
+  dy: usize,
+  dKernel: usize,
+  dBias: usize,
+  hasBias: bool,
+  col: usize,
+): void {
+  const ckk = C * KH * KW;
+  const ohw = OH * OW;
+  const pointwise = isPointwise();
+  for (let img = 0; img < N; img++) {
+    const xi = x + ((<usize>(img * C * H * W)) << 2);
+    const dyi = dy + ((<usize>(img * F * ohw)) << 2);
+    if (!pointwise) im2col(xi, col);
+    gemmStrided(F, ckk, ohw, dyi, ohw, false, pointwise ? xi : col, ohw, true, dKernel, ckk, true);
+    if (hasBias) {
+      for (let f = 0; f < F; f++) {
+        const p = dBias + ((<usize>f) << 2);
+        store<f32>(p, load<f32>(p) + sum(dyi + ((<usize>(f * ohw)) << 2), ohw));
+      }
+    }
+  }
+}

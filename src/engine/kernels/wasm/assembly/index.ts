@@ -1,0 +1,17 @@
+/* eslint-disable @typescript-eslint/ban-ts-comment */
+// @ts-nocheck
+// AssemblyScript (see ../README.md): asc type-checks it against ./tsconfig.json; the app's type-check skips it.
+import { SCRATCH_BASE } from './layout';
+
+/**
+ * The module's exports, called by ../index.ts. Every array argument is a byte address in the exported memory, which
+ * the JavaScript side grows and lays out from scratchBase() upwards; below it sit the module's data and the GEMM's
+ * packing workspace.
+ */
+export function scratchBase(): usize {
+  return SCRATCH_BASE;
+}
+
+export { gemm } from './gemm';
+export { conv2dBackwardFilter, conv2dBackwardInput, conv2dForward, setConvGeometry } from './conv';
+export { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, setPoolGeometry } from './pool';

@@ -1,0 +1,191 @@
+import type { ConvGeometry, Kernels, PoolGeometry } from '../types';
+import type { WasmArena } from './arena';
+import type { KernelExports, WasmVariant } from './module';
+
+/** The Kernels interface on the WebAssembly module, plus what a caller may want to know about the instance. */
+export interface WasmKernels extends Kernels {
+  readonly variant: WasmVariant;
+  /** Bytes of WebAssembly memory this backend holds (it grows to the largest call, then stays). */
+  memoryBytes(): number;
+}
+
+/** Throws unless `arr` holds at least `count` values; names the kernel, the argument and what it should hold. */
+function need(op: string, name: string, arr: Float32Array | Int32Array, count: number, what: string): void {
+  if (arr.length < count) {
+    throw new Error(`wasm ${op}: ${name} has ${arr.length} values, needs ${count} (${what})`);
+  }
+}
+
+/** Throws unless every geometry field is a whole number ≥ 0 (stride ≥ 1): the module trusts them for addressing. */
+function checkGeometry(op: string, g: ConvGeometry | PoolGeometry): void {
+  for (const [key, value] of Object.entries(g)) {
+    if (!Number.isInteger(value) || value < (key === 'stride' ? 1 : 0)) {
+      throw new Error(
+        `wasm ${op}: geometry ${key} = ${value} is not a whole number${key === 'stride' ? ' ≥ 1' : ' ≥ 0'}`,
+      );
+    }
+  }
+}
+
+/**
+ * Every call copies its inputs into the arena once (whole batches, not image by image), runs one export that loops
+ * over the batch inside WebAssembly, and copies the results out once. Outputs that the kernel overwrites are not
+ * copied in; those it adds into (gemm with accumulate, the filter and bias gradients) are.
+ */
+export function bindKernels(ex: KernelExports, arena: WasmArena, variant: WasmVariant): WasmKernels {
+  const conv = (op: string, g: ConvGeometry): { ckk: number; ohw: number } => {
+    checkGeometry(op, g);
+    ex.setConvGeometry(g.n, g.c, g.h, g.w, g.f, g.kh, g.kw, g.stride, g.padTop, g.padLeft, g.oh, g.ow);
+    return { ckk: g.c * g.kh * g.kw, ohw: g.oh * g.ow };
+  };
+  const pool = (op: string, g: PoolGeometry): { inputs: number; outputs: number } => {
+    checkGeometry(op, g);
+    ex.setPoolGeometry(g.n, g.c, g.h, g.w, g.size, g.stride, g.pad, g.oh, g.ow);
+    return { inputs: g.n * g.c * g.h * g.w, outputs: g.n * g.c * g.oh * g.ow };
+  };
+
+  return {
+    name: `wasm-${variant}`,
+    variant,
+    memoryBytes: () => arena.bytes,
+
+    gemm(m, n, k, a, transA, b, transB, c, accumulate) {
+      need('gemm', 'a', a, m * k, `op(a) is ${m}×${k}`);
+      need('gemm', 'b', b, k * n, `op(b) is ${k}×${n}`);
+      need('gemm', 'c', c, m * n, `c is ${m}×${n}`);
+      arena.begin();
+      const pa = arena.take(m * k);
+      const pb = arena.take(k * n);
+      const pc = arena.take(m * n);
+      arena.commit('gemm');
+      arena.write(pa, a, m * k);
+      arena.write(pb, b, k * n);
+      if (accumulate) arena.write(pc, c, m * n);
+      ex.gemm(m, n, k, pa, +transA, pb, +transB, pc, +accumulate);
+      arena.read(pc, c, m * n);
+    },
+
+    conv2dForward(g, x, kernel, bias, y) {
+      const { ckk, ohw } = conv('conv2dForward', g);
+      const xs = g.n * g.c * g.h * g.w;
+      const ys = g.n * g.f * ohw;
+      need('conv2dForward', 'x', x, xs, 'n·c·h·w');
+      need('conv2dForward', 'kernel', kernel, g.f * ckk, 'f·c·kh·kw');
+      if (bias) need('conv2dForward', 'bias', bias, g.f, 'one per filter');
+      need('conv2dForward', 'y', y, ys, 'n·f·oh·ow');
+      arena.begin();
+      const px = arena.take(xs);
+      const pk = arena.take(g.f * ckk);
+      const pbias = arena.take(bias ? g.f : 0);
+      const py = arena.take(ys);
+      const col = arena.take(ckk * ohw);
+      arena.commit('conv2dForward');
+      arena.write(px, x, xs);
+      arena.write(pk, kernel, g.f * ckk);
+      if (bias) arena.write(pbias, bias, g.f);
+      ex.conv2dForward(px, pk, pbias, bias ? 1 : 0, py, col);
+      arena.read(py, y, ys);
+    },
+
+    conv2dBackwardInput(g, dy, kernel, dx) {
+      const { ckk, ohw } = conv('conv2dBackwardInput', g);
+      const xs = g.n * g.c * g.h * g.w;
+      const ys = g.n * g.f * ohw;
+      need('conv2dBackwardInput', 'dy', dy, ys, 'n·f·oh·ow');
+      need('conv2dBackwardInput', 'kernel', kernel, g.f * ckk, 'f·c·kh·kw');
+      need('conv2dBackwardInput', 'dx', dx, xs, 'n·c·h·w');
+      arena.begin();
+      const pdy = arena.take(ys);
+      const pk = arena.take(g.f * ckk);
+      const pdx = arena.take(xs);
+      const col = arena.take(ckk * ohw);
+      arena.commit('conv2dBackwardInput');
+      arena.write(pdy, dy, ys);
+      arena.write(pk, kernel, g.f * ckk);
+      ex.conv2dBackwardInput(pdy, pk, pdx, col);
+      arena.read(pdx, dx, xs);
+    },
+
+    conv2dBackwardFilter(g, x, dy, dKernel, dBias) {
+      const { ckk, ohw } = conv('conv2dBackwardFilter', g);
+      const xs = g.n * g.c * g.h * g.w;
+      const ys = g.n * g.f * ohw;
+      need('conv2dBackwardFilter', 'x', x, xs, 'n·c·h·w');
+      need('conv2dBackwardFilter', 'dy', dy, ys, 'n·f·oh·ow');
+      need('conv2dBackwardFilter', 'dKernel', dKernel, g.f * ckk, 'f·c·kh·kw');
+      if (dBias) need('conv2dBackwardFilter', 'dBias', dBias, g.f, 'one per filter');
+      arena.begin();
+      const px = arena.take(xs);
+      const pdy = arena.take(ys);
+      const pdk = arena.take(g.f * ckk);
+      const pdb = arena.take(dBias ? g.f : 0);
+      const col = arena.take(ckk * ohw);
+      arena.commit('conv2dBackwardFilter');
+      arena.write(px, x, xs);
+      arena.write(pdy, dy, ys);
+      arena.write(pdk, dKernel, g.f * ckk);
+      if (dBias) arena.write(pdb, dBias, g.f);
+      ex.conv2dBackwardFilter(px, pdy, pdk, pdb, dBias ? 1 : 0, col);
+      arena.read(pdk, dKernel, g.f * ckk);
+      if (dBias) arena.read(pdb, dBias, g.f);
+    },
+
+    maxPoolForward(g, x, y, argmax) {
+      const { inputs, outputs } = pool('maxPoolForward', g);
+      need('maxPoolForward', 'x', x, inputs, 'n·c·h·w');
+      need('maxPoolForward', 'y', y, outputs, 'n·c·oh·ow');
+      need('maxPoolForward', 'argmax', argmax, outputs, 'n·c·oh·ow');
+      arena.begin();
+      const px = arena.take(inputs);
+      const py = arena.take(outputs);
+      const pa = arena.take(outputs);
+      arena.commit('maxPoolForward');
+      arena.write(px, x, inputs);
+      ex.maxPoolForward(px, py, pa);
+      arena.read(py, y, outputs);
+      arena.read(pa, argmax, outputs);
+    },
+
+    maxPoolBackward(g, dy, argmax, dx) {
+      const { inputs, outputs } = pool('maxPoolBackward', g);
+      need('maxPoolBackward', 'dy', dy, outputs, 'n·c·oh·ow');
+      need('maxPoolBackward', 'argmax', argmax, outputs, 'n·c·oh·ow');
+      need('maxPoolBackward', 'dx', dx, inputs, 'n·c·h·w');
+      arena.begin();
+      const pdy = arena.take(outputs);
+      const pa = arena.take(outputs);
+      const pdx = arena.take(inputs);
+      arena.commit('maxPoolBackward');
+      arena.write(pdy, dy, outputs);
+      arena.write(pa, argmax, outputs);
+      ex.maxPoolBackward(pdy, pa, pdx);
+      arena.read(pdx, dx, inputs);
+    },
+
+    avgPoolForward(g, x, y) {
+      const { inputs, outputs } = pool('avgPoolForward', g);
+      need('avgPoolForward', 'x', x, inputs, 'n·c·h·w');
+      need('avgPoolForward', 'y', y, outputs, 'n·c·oh·ow');
+      arena.begin();
+      const px = arena.take(inputs);
+      const py = arena.take(outputs);
+      arena.commit('avgPoolForward');
+      arena.write(px, x, inputs);
+      ex.avgPoolForward(px, py);
+      arena.read(py, y, outputs);
+    },
+
+    avgPoolBackward(g, dy, dx) {
+      const { inputs, outputs } = pool('avgPoolBackward', g);
+      need('avgPoolBackward', 'dy', dy, outputs, 'n·c·oh·ow');
+      need('avgPoolBackward', 'dx', dx, inputs, 'n·c·h·w');
+      arena.begin();
+      const pdy = arena.take(outputs);
+      const pdx = arena.take(inputs);
+      arena.commit('avgPoolBackward');
+      arena.write(pdy, dy, outputs);
+      ex.avgPoolBackward(pdy, pdx);
+      arena.read(pdx, dx, inputs);
+    },
+  };
+}

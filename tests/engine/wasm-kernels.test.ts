@@ -1,0 +1,378 @@
+import v8 from 'node:v8';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  kernels,
+  Network,
+  referenceKernels,
+  Rng,
+  tensor,
+  useKernels,
+  type ConvGeometry,
+  type Kernels,
+  type PoolGeometry,
+} from '../../src/engine';
+import { createWasmKernels, supportsRelaxedSimd, type WasmKernels } from '../../src/engine/kernels/wasm';
+import { chain } from '../helpers/graphs';
+
+/**
+ * The WebAssembly kernels against the reference TypeScript kernels. Tolerance: |wasm − reference| ≤ 1e-4 · max(1, |reference|)
+ * for every value, i.e. 1e-4 absolute for values up to 1 in size and 1e-4 relative above. Shapes include sizes that
+ * divide neither the SIMD width (4) nor the register tile (4×8) nor the cache blocks (KC = 256, MC = 120).
+ */
+const TOL = 1e-4;
+
+function expectClose(got: Float32Array, want: Float32Array, what: string): void {
+  expect(got.length, `${what}: length`).toBe(want.length);
+  let worst = 0;
+  let at = -1;
+  for (let i = 0; i < want.length; i++) {
+    const err = Math.abs(got[i] - want[i]) / Math.max(1, Math.abs(want[i]));
+    // NaN fails the comparison below, so a NaN anywhere is reported as the worst error.
+    if (!(err <= worst)) {
+      worst = err;
+      at = i;
+    }
+  }
+  expect(worst, `${what}: worst error at [${at}]: wasm ${got[at]} vs reference ${want[at]}`).toBeLessThanOrEqual(TOL);
+}
+
+const rng = new Rng(42);
+function random(count: number): Float32Array {
+  const a = new Float32Array(count);
+  for (let i = 0; i < count; i++) a[i] = rng.uniform(-1, 1);
+  return a;
+}
+
+let wasm: WasmKernels;
+beforeAll(async () => {
+  wasm = await createWasmKernels({ variant: 'simd' });
+});
+
+function checkGemm(
+  k: Kernels,
+  m: number,
+  n: number,
+  kk: number,
+  transA: boolean,
+  transB: boolean,
+  accumulate: boolean,
+) {
+  const a = random(m * kk);
+  const b = random(kk * n);
+  const c0 = random(m * n);
+  const want = c0.slice();
+  const got = c0.slice();
+  referenceKernels.gemm(m, n, kk, a, transA, b, transB, want, accumulate);
+  k.gemm(m, n, kk, a, transA, b, transB, got, accumulate);
+  expectClose(got, want, `gemm m=${m} n=${n} k=${kk} transA=${transA} transB=${transB} accumulate=${accumulate}`);
+}
+
+const GEMM_SHAPES: [number, number, number][] = [
+  [1, 1, 1],
+  [1, 17, 3],
+  [3, 7, 13],
+  [4, 8, 4],
+  [7, 1, 65],
+  [13, 33, 17],
+  [33, 65, 7],
+  [65, 13, 33],
+  // across the K block (256), the M block (120) and into ragged register tiles on every edge
+  [121, 37, 257],
+  [5, 130, 600],
+];
+
+describe('wasm gemm matches the reference', () => {
+  for (const [m, n, k] of GEMM_SHAPES) {
+    it(`m=${m} n=${n} k=${k}, all four transposes, accumulate on and off`, () => {
+      for (const transA of [false, true])
+        for (const transB of [false, true])
+          for (const accumulate of [false, true]) checkGemm(wasm, m, n, k, transA, transB, accumulate);
+    });
+  }
+
+  it('m=3 n=2100 k=5: more columns than one B panel (NC = 2048)', () => {
+    checkGemm(wasm, 3, 2100, 5, false, false, true);
+    checkGemm(wasm, 3, 2100, 5, true, true, false);
+  });
+
+  it('k = 0 gives zeros, or leaves C alone when accumulating', () => {
+    const c = new Float32Array([1, 2, 3, 4, 5, 6]);
+    wasm.gemm(2, 3, 0, new Float32Array(0), false, new Float32Array(0), false, c, true);
+    expect(Array.from(c)).toEqual([1, 2, 3, 4, 5, 6]);
+    wasm.gemm(2, 3, 0, new Float32Array(0), false, new Float32Array(0), false, c, false);
+    expect(Array.from(c)).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+
+  it('uses only the first m·n values of a longer C and leaves the rest', () => {
+    const c = new Float32Array(10).fill(7);
+    wasm.gemm(1, 2, 1, new Float32Array([2]), false, new Float32Array([3, 4]), false, c, false);
+    expect(Array.from(c)).toEqual([6, 8, 7, 7, 7, 7, 7, 7, 7, 7]);
+  });
+
+  it('names the argument that is too short', () => {
+    expect(() =>
+      wasm.gemm(4, 4, 4, new Float32Array(15), false, new Float32Array(16), false, new Float32Array(16), false),
+    ).toThrow(/wasm gemm: a has 15 values, needs 16 \(op\(a\) is 4×4\)/);
+  });
+});
+
+/** A convolution geometry with explicit padding on all four sides (bottom/right only set oh/ow, as in the layers). */
+function convGeometry(
+  n: number,
+  c: number,
+  h: number,
+  w: number,
+  f: number,
+  kh: number,
+  kw: number,
+  stride: number,
+  [top, bottom, left, right]: [number, number, number, number],
+): ConvGeometry {
+  const oh = Math.floor((h + top + bottom - kh) / stride) + 1;
+  const ow = Math.floor((w + left + right - kw) / stride) + 1;
+  return { n, c, h, w, f, kh, kw, stride, padTop: top, padLeft: left, oh, ow };
+}
+
+const CONVS: [string, ConvGeometry][] = [
+  ['n=2 c=1 5×5 f=3 k=3 s=1 pad 0', convGeometry(2, 1, 5, 5, 3, 3, 3, 1, [0, 0, 0, 0])],
+  ['n=3 c=3 7×9 f=5 k=3 s=1 pad 1', convGeometry(3, 3, 7, 9, 5, 3, 3, 1, [1, 1, 1, 1])],
+  ['n=2 c=2 13×13 f=7 k=3 s=2 pad 1', convGeometry(2, 2, 13, 13, 7, 3, 3, 2, [1, 1, 1, 1])],
+  ['n=1 c=4 8×8 f=6 k=2 s=1 same (pad bottom/right only)', convGeometry(1, 4, 8, 8, 6, 2, 2, 1, [0, 1, 0, 1])],
+  [
+    'n=2 c=3 9×10 f=4 k=4×3 s=2 same (asymmetric top 1/bottom 2, left 1/right 1)',
+    convGeometry(2, 3, 9, 10, 4, 4, 3, 2, [1, 2, 1, 1]),
+  ],
+  ['n=2 c=17 6×5 f=33 k=1 s=1 pointwise', convGeometry(2, 17, 6, 5, 33, 1, 1, 1, [0, 0, 0, 0])],
+  ['n=1 c=3 11×7 f=13 k=5 s=3 pad 2', convGeometry(1, 3, 11, 7, 13, 5, 5, 3, [2, 2, 2, 2])],
+  ['n=2 c=1 28×28 f=6 k=5 s=1 pad 2 (LeNet)', convGeometry(2, 1, 28, 28, 6, 5, 5, 1, [2, 2, 2, 2])],
+  ['n=1 c=16 10×10 f=17 k=3 s=1 pad 0 (K = 144, M ragged)', convGeometry(1, 16, 10, 10, 17, 3, 3, 1, [0, 0, 0, 0])],
+  ['n=1 c=32 9×9 f=5 k=3 s=1 pad 1 (K = 288 crosses a K block)', convGeometry(1, 32, 9, 9, 5, 3, 3, 1, [1, 1, 1, 1])],
+];
+
+describe('wasm convolution matches the reference', () => {
+  for (const [label, g] of CONVS) {
+    const xs = g.n * g.c * g.h * g.w;
+    const ks = g.f * g.c * g.kh * g.kw;
+    const ys = g.n * g.f * g.oh * g.ow;
+
+    it(`forward ${label}, with and without bias`, () => {
+      const x = random(xs);
+      const kernel = random(ks);
+      for (const bias of [random(g.f), null]) {
+        const want = new Float32Array(ys);
+        const got = new Float32Array(ys).fill(NaN); // the kernel must overwrite every output
+        referenceKernels.conv2dForward(g, x, kernel, bias, want);
+        wasm.conv2dForward(g, x, kernel, bias, got);
+        expectClose(got, want, `conv2dForward ${label} bias=${bias !== null}`);
+      }
+    });
+
+    it(`backward input ${label}`, () => {
+      const dy = random(ys);
+      const kernel = random(ks);
+      const want = new Float32Array(xs);
+      const got = new Float32Array(xs).fill(NaN);
+      referenceKernels.conv2dBackwardInput(g, dy, kernel, want);
+      wasm.conv2dBackwardInput(g, dy, kernel, got);
+      expectClose(got, want, `conv2dBackwardInput ${label}`);
+    });
+
+    it(`backward filter ${label}, adding into existing gradients, with and without bias`, () => {
+      const x = random(xs);
+      const dy = random(ys);
+      const dk0 = random(ks);
+      const db0 = random(g.f);
+      for (const withBias of [true, false]) {
+        const wantK = dk0.slice();
+        const gotK = dk0.slice();
+        const wantB = withBias ? db0.slice() : null;
+        const gotB = withBias ? db0.slice() : null;
+        referenceKernels.conv2dBackwardFilter(g, x, dy, wantK, wantB);
+        wasm.conv2dBackwardFilter(g, x, dy, gotK, gotB);
+        expectClose(gotK, wantK, `conv2dBackwardFilter dKernel ${label}`);
+        if (gotB && wantB) expectClose(gotB, wantB, `conv2dBackwardFilter dBias ${label}`);
+      }
+    });
+  }
+
+  it('names the geometry value at fault', () => {
+    const g = { ...convGeometry(1, 1, 4, 4, 1, 3, 3, 1, [0, 0, 0, 0]), stride: 0 };
+    expect(() => wasm.conv2dForward(g, random(16), random(9), null, new Float32Array(4))).toThrow(
+      /wasm conv2dForward: geometry stride = 0 is not a whole number ≥ 1/,
+    );
+  });
+});
+
+function poolGeometry(
+  n: number,
+  c: number,
+  h: number,
+  w: number,
+  size: number,
+  stride: number,
+  pad: number,
+): PoolGeometry {
+  const oh = Math.floor((h + 2 * pad - size) / stride) + 1;
+  const ow = Math.floor((w + 2 * pad - size) / stride) + 1;
+  return { n, c, h, w, size, stride, pad, oh, ow };
+}
+
+const POOLS: [string, PoolGeometry][] = [
+  ['2×2 s2 on 8×8 (vector path)', poolGeometry(2, 3, 8, 8, 2, 2, 0)],
+  ['2×2 s2 on 13×17 (vector path, odd edges, scalar tail)', poolGeometry(2, 3, 13, 17, 2, 2, 0)],
+  ['2×2 s2 on 28×28, 6 channels (LeNet)', poolGeometry(2, 6, 28, 28, 2, 2, 0)],
+  ['3×3 s2 pad 1 on 7×9', poolGeometry(2, 2, 7, 9, 3, 2, 1)],
+  ['3×3 s1 pad 1 on 5×5', poolGeometry(1, 3, 5, 5, 3, 1, 1)],
+  ['2×2 s1 pad 1 on 3×4', poolGeometry(1, 2, 3, 4, 2, 1, 1)],
+  ['2×2 s3 on 7×7', poolGeometry(1, 2, 7, 7, 2, 3, 0)],
+  ['2×2 s1 pad 2 (windows all padding at the corners)', poolGeometry(1, 1, 3, 3, 2, 1, 2)],
+];
+
+describe('wasm pooling matches the reference', () => {
+  for (const [label, g] of POOLS) {
+    const xs = g.n * g.c * g.h * g.w;
+    const ys = g.n * g.c * g.oh * g.ow;
+
+    it(`max forward and backward ${label}, random values and many ties`, () => {
+      // Values drawn from {-1, 0, 1} make most windows tie: the first maximum (row-major) must win, as in the reference.
+      const inputs = [random(xs), Float32Array.from({ length: xs }, () => rng.int(3) - 1)];
+      for (const x of inputs) {
+        const wantY = new Float32Array(ys);
+        const wantA = new Int32Array(ys);
+        const gotY = new Float32Array(ys).fill(NaN);
+        const gotA = new Int32Array(ys).fill(-7);
+        referenceKernels.maxPoolForward(g, x, wantY, wantA);
+        wasm.maxPoolForward(g, x, gotY, gotA);
+        expectClose(gotY, wantY, `maxPoolForward ${label}`);
+        expect(Array.from(gotA), `maxPoolForward argmax ${label}`).toEqual(Array.from(wantA));
+
+        const dy = random(ys);
+        const wantDx = new Float32Array(xs);
+        const gotDx = new Float32Array(xs).fill(NaN);
+        referenceKernels.maxPoolBackward(g, dy, wantA, wantDx);
+        wasm.maxPoolBackward(g, dy, wantA, gotDx);
+        expectClose(gotDx, wantDx, `maxPoolBackward ${label}`);
+      }
+    });
+
+    it(`average forward and backward ${label}`, () => {
+      const x = random(xs);
+      const want = new Float32Array(ys);
+      const got = new Float32Array(ys).fill(NaN);
+      referenceKernels.avgPoolForward(g, x, want);
+      wasm.avgPoolForward(g, x, got);
+      expectClose(got, want, `avgPoolForward ${label}`);
+
+      const dy = random(ys);
+      const wantDx = new Float32Array(xs);
+      const gotDx = new Float32Array(xs).fill(NaN);
+      referenceKernels.avgPoolBackward(g, dy, wantDx);
+      wasm.avgPoolBackward(g, dy, gotDx);
+      expectClose(gotDx, wantDx, `avgPoolBackward ${label}`);
+    });
+  }
+
+  it('the all-padding windows of "2×2 s1 pad 2" really are there (argmax -1, output 0)', () => {
+    const [, g] = POOLS[POOLS.length - 1];
+    const y = new Float32Array(g.n * g.c * g.oh * g.ow);
+    const argmax = new Int32Array(y.length);
+    wasm.maxPoolForward(g, random(9), y, argmax);
+    expect(argmax[0]).toBe(-1);
+    expect(y[0]).toBe(0);
+  });
+});
+
+describe('wasm memory is reused between calls', () => {
+  it('grows on the first call of a size and never again for repeats or smaller calls', async () => {
+    const k = await createWasmKernels({ variant: 'simd' });
+    const g = convGeometry(4, 3, 16, 16, 8, 3, 3, 1, [1, 1, 1, 1]);
+    const x = random(4 * 3 * 16 * 16);
+    const kernel = random(8 * 27);
+    const y = new Float32Array(4 * 8 * 16 * 16);
+    k.conv2dForward(g, x, kernel, null, y);
+    const grown = k.memoryBytes();
+    for (let i = 0; i < 5; i++) {
+      k.conv2dForward(g, x, kernel, null, y);
+      k.conv2dBackwardInput(g, y, kernel, x);
+      k.gemm(8, 8, 8, kernel, false, kernel, true, y, false);
+    }
+    expect(k.memoryBytes()).toBe(grown);
+  });
+});
+
+/** input 1×12×12 → conv 3×3 pad 1 → relu → maxpool → conv 3×3 s2 same → relu → avgpool → flatten → dense 10. */
+function smallCnn(): Network {
+  return new Network(
+    chain(
+      ['x', 'input', { channels: 1, height: 12, width: 12 }],
+      ['c1', 'conv2d', { filters: 5, kernelH: 3, kernelW: 3, stride: 1, padding: 1 }],
+      ['r1', 'relu'],
+      ['p1', 'maxpool2d', { size: 2, stride: 2, padding: 0 }],
+      ['c2', 'conv2d', { filters: 7, kernelH: 3, kernelW: 3, stride: 2, padding: 'same' }],
+      ['r2', 'relu'],
+      ['p2', 'avgpool2d', { size: 3, stride: 1, padding: 1 }],
+      ['f', 'flatten'],
+      ['d', 'dense', { units: 10 }],
+    ),
+    7,
+  );
+}
+
+/** Output, input gradient and every weight gradient of one forward/backward pass under the active kernels. */
+function pass(): Map<string, Float32Array> {
+  const net = smallCnn();
+  const x = tensor([6, 1, 12, 12], random(6 * 144));
+  const trace = net.forward(x, { training: true });
+  const out = net.output(trace);
+  const dx = net.backward(trace, tensor(out.shape, random(out.data.length)))!;
+  const result = new Map<string, Float32Array>([
+    ['output', out.data],
+    ['dInput', dx.data],
+  ]);
+  for (const p of net.params) result.set(`grad ${p.name}`, p.grad.data);
+  return result;
+}
+
+describe('swapping the backend with useKernels', () => {
+  afterEach(() => {
+    useKernels(referenceKernels);
+  });
+
+  it('a small CNN gives the same forward output and gradients on wasm as on the reference', () => {
+    const state = rng.getState();
+    const want = pass();
+    rng.setState(state); // the same input and output gradient for both runs
+    const previous = useKernels(wasm);
+    expect(previous.name).toBe('reference');
+    expect(kernels().name).toBe('wasm-simd');
+    const got = pass();
+    expect([...got.keys()]).toEqual([...want.keys()]);
+    for (const [key, value] of want) expectClose(got.get(key)!, value, key);
+  });
+});
+
+describe('the relaxed-SIMD (fused multiply-add) build', () => {
+  it('is picked by "auto" once the runtime has relaxed SIMD, and matches the reference', async () => {
+    // Node 20 ships relaxed SIMD behind a flag (Electron and Node 22 have it on); turning the flag on in this test
+    // process makes the detection and the build testable here.
+    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+    expect(supportsRelaxedSimd()).toBe(true);
+    const relaxed = await createWasmKernels();
+    expect(relaxed.name).toBe('wasm-relaxed-simd');
+    for (const [m, n, k] of [
+      [13, 33, 17],
+      [121, 37, 257],
+    ] as const) {
+      checkGemm(relaxed, m, n, k, false, true, true);
+      checkGemm(relaxed, m, n, k, true, false, false);
+    }
+    const [label, g] = CONVS[2];
+    const x = random(g.n * g.c * g.h * g.w);
+    const kernel = random(g.f * g.c * g.kh * g.kw);
+    const want = new Float32Array(g.n * g.f * g.oh * g.ow);
+    const got = new Float32Array(want.length);
+    referenceKernels.conv2dForward(g, x, kernel, null, want);
+    relaxed.conv2dForward(g, x, kernel, null, got);
+    expectClose(got, want, `relaxed conv2dForward ${label}`);
+  });
+});
