@@ -10,11 +10,19 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      rollupOptions: { input: { index: resolve('electron/main/index.ts') } },
+      rollupOptions: {
+        input: {
+          index: resolve('electron/main/index.ts'),
+          // The training worker thread's entry: src/host/training/spawn.ts looks for it beside the main bundle.
+          'training-worker': resolve('src/host/training/worker.ts'),
+        },
+      },
     },
   },
   preload: {
     build: {
+      // A sandboxed preload can require nothing but 'electron': everything else it uses is bundled into it.
+      externalizeDeps: false,
       outDir: 'out/preload',
       rollupOptions: {
         input: { index: resolve('electron/preload/index.ts') },

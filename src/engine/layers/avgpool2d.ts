@@ -1,6 +1,5 @@
 import { kernels } from '../kernels';
-import { tensor } from '../tensor';
-import { defineLayer } from './define';
+import { allocate, defineLayer } from './define';
 import { poolGeometry, poolParams, type PoolParams } from './pool';
 
 /** Averages each window; backward spreads each gradient evenly over the window's cells. */
@@ -15,15 +14,19 @@ export default defineLayer<PoolParams>({
     const g = poolGeometry(input, p, 'AvgPool');
     return [g.c, g.oh, g.ow];
   },
-  forward({ inputs: [x], params: p }) {
+  forward(args) {
+    const [x] = args.inputs;
+    const { params: p } = args;
     const g = poolGeometry(x.shape.slice(1), p, 'AvgPool', x.shape[0]);
-    const y = tensor([g.n, g.c, g.oh, g.ow]);
+    const y = allocate(args, [g.n, g.c, g.oh, g.ow]);
     kernels().avgPoolForward(g, x.data, y.data);
     return { output: y };
   },
-  backward({ inputs: [x], gradOutput, params: p }) {
+  backward(args) {
+    const [x] = args.inputs;
+    const { gradOutput, params: p } = args;
     const g = poolGeometry(x.shape.slice(1), p, 'AvgPool', x.shape[0]);
-    const dx = tensor(x.shape);
+    const dx = allocate(args, x.shape);
     kernels().avgPoolBackward(g, gradOutput.data, dx.data);
     return [dx];
   },

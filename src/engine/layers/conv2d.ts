@@ -1,6 +1,6 @@
 import { kernels, type ConvGeometry } from '../kernels';
-import { tensor, type Shape } from '../tensor';
-import { defineLayer } from './define';
+import type { Shape } from '../tensor';
+import { allocate, defineLayer } from './define';
 import { outputSize, requireImage } from './geometry';
 
 type Conv2dParams = {
@@ -86,23 +86,24 @@ export default defineLayer<Conv2dParams>({
       ? [...specs, { name: 'bias', shape: [p.filters], init: 'zeros', trainable: true, fanIn, fanOut }]
       : [...specs];
   },
-  forward({ inputs: [x], weights, params: p }) {
+  forward(args) {
+    const [x] = args.inputs;
+    const { weights, params: p } = args;
     const g = geometry(x.shape.slice(1), p, x.shape[0]);
-    const y = tensor([g.n, g.f, g.oh, g.ow]);
+    const y = allocate(args, [g.n, g.f, g.oh, g.ow]);
     kernels().conv2dForward(g, x.data, weights[0].data, p.bias ? weights[1].data : null, y.data);
     return { output: y };
   },
-  backward({ inputs: [x], weights, weightGrads, gradOutput, params: p }) {
+  backward(args) {
+    const [x] = args.inputs;
+    const { weights, weightGrads, gradOutput, params: p } = args;
     const g = geometry(x.shape.slice(1), p, x.shape[0]);
-    const dx = tensor(x.shape);
+    const dBias = p.bias ? weightGrads[1].data : null;
+    kernels().conv2dBackwardFilter(g, x.data, gradOutput.data, weightGrads[0].data, dBias);
+    // The first convolution's input is the image: nobody needs that gradient while training.
+    if (args.needInputGrads?.[0] === false) return [null];
+    const dx = allocate(args, x.shape);
     kernels().conv2dBackwardInput(g, gradOutput.data, weights[0].data, dx.data);
-    kernels().conv2dBackwardFilter(
-      g,
-      x.data,
-      gradOutput.data,
-      weightGrads[0].data,
-      p.bias ? weightGrads[1].data : null,
-    );
     return [dx];
   },
   macs([input], out, p) {

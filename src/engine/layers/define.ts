@@ -1,3 +1,4 @@
+import { tensor, type Shape, type Tensor } from '../tensor';
 import type { LayerDef, Params } from './types';
 
 /**
@@ -6,4 +7,9 @@ import type { LayerDef, Params } from './types';
  */
 export function defineLayer<P extends Params>(def: LayerDef<P>): LayerDef {
   return def as unknown as LayerDef;
+}
+
+/** A zero-filled tensor from the network's recycled buffers when it offers them (ForwardArgs.alloc), else a new one. */
+export function allocate(args: { alloc?(shape: Shape): Tensor }, shape: Shape): Tensor {
+  return args.alloc ? args.alloc(shape) : tensor(shape);
 }

@@ -1,6 +1,5 @@
 import { kernels } from '../kernels';
-import { tensor } from '../tensor';
-import { defineLayer } from './define';
+import { allocate, defineLayer } from './define';
 import { requireVector } from './geometry';
 
 type DenseParams = { units: number; bias: boolean; init: string };
@@ -45,10 +44,12 @@ export default defineLayer<DenseParams>({
       ? [kernel, { name: 'bias', shape: [p.units], init: 'zeros', trainable: true, fanIn: inputs, fanOut: p.units }]
       : [kernel];
   },
-  forward({ inputs: [x], weights, params: p }) {
+  forward(args) {
+    const [x] = args.inputs;
+    const { weights, params: p } = args;
     const n = x.shape[0];
     const k = x.shape[1];
-    const y = tensor([n, p.units]);
+    const y = allocate(args, [n, p.units]);
     kernels().gemm(n, p.units, k, x.data, false, weights[0].data, true, y.data, false);
     if (p.bias) {
       const b = weights[1].data;
@@ -56,18 +57,21 @@ export default defineLayer<DenseParams>({
     }
     return { output: y };
   },
-  backward({ inputs: [x], weights, weightGrads, gradOutput, params: p }) {
+  backward(args) {
+    const [x] = args.inputs;
+    const { weights, weightGrads, gradOutput, params: p } = args;
     const n = x.shape[0];
     const k = x.shape[1];
     const dy = gradOutput.data;
-    const dx = tensor(x.shape);
-    // dx[n×k] = dy[n×units] · W[units×k];  dW[units×k] += dyᵀ · x;  db += column sums of dy
-    kernels().gemm(n, k, p.units, dy, false, weights[0].data, false, dx.data, false);
+    // dW[units×k] += dyᵀ · x;  db += column sums of dy;  dx[n×k] = dy[n×units] · W[units×k]
     kernels().gemm(p.units, k, n, dy, true, x.data, false, weightGrads[0].data, true);
     if (p.bias) {
       const db = weightGrads[1].data;
       for (let i = 0; i < n; i++) for (let j = 0; j < p.units; j++) db[j] += dy[i * p.units + j];
     }
+    if (args.needInputGrads?.[0] === false) return [null];
+    const dx = allocate(args, x.shape);
+    kernels().gemm(n, k, p.units, dy, false, weights[0].data, false, dx.data, false);
     return [dx];
   },
   macs: ([s], _out, p) => s[0] * p.units,

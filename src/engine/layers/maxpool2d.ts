@@ -1,6 +1,5 @@
 import { kernels } from '../kernels';
-import { tensor } from '../tensor';
-import { defineLayer } from './define';
+import { allocate, defineLayer } from './define';
 import { poolGeometry, poolParams, type PoolParams } from './pool';
 
 /** Keeps the largest value of each window; backward routes the gradient to that winner only (argmax cached). */
@@ -15,16 +14,22 @@ export default defineLayer<PoolParams>({
     const g = poolGeometry(input, p, 'MaxPool');
     return [g.c, g.oh, g.ow];
   },
-  forward({ inputs: [x], params: p }) {
+  forward(args) {
+    const [x] = args.inputs;
+    const { params: p } = args;
     const g = poolGeometry(x.shape.slice(1), p, 'MaxPool', x.shape[0]);
-    const y = tensor([g.n, g.c, g.oh, g.ow]);
-    const argmax = new Int32Array(y.data.length);
+    const y = allocate(args, [g.n, g.c, g.oh, g.ow]);
+    // The winners' indices, in 4-byte cells taken from the same (possibly recycled) memory as a float tensor.
+    const cells = allocate(args, [y.data.length]).data;
+    const argmax = new Int32Array(cells.buffer, cells.byteOffset, cells.length);
     kernels().maxPoolForward(g, x.data, y.data, argmax);
     return { output: y, cache: argmax };
   },
-  backward({ inputs: [x], gradOutput, params: p, cache }) {
+  backward(args) {
+    const [x] = args.inputs;
+    const { gradOutput, params: p, cache } = args;
     const g = poolGeometry(x.shape.slice(1), p, 'MaxPool', x.shape[0]);
-    const dx = tensor(x.shape);
+    const dx = allocate(args, x.shape);
     kernels().maxPoolBackward(g, gradOutput.data, cache as Int32Array, dx.data);
     return [dx];
   },

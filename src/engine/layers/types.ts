@@ -48,6 +48,13 @@ export interface ForwardArgs<P> {
   weights: readonly Tensor[];
   training: boolean;
   rng: Rng;
+  /**
+   * Optional (added for the training workers): a zero-filled tensor for the layer's output, a cache or, in
+   * backward, an input gradient. A network that recycles its buffers from one step to the next supplies it;
+   * such a tensor stays valid until that network's next forward pass. Layers call `allocate(args, shape)`
+   * (layers/define.ts), which makes a new tensor when the network supplies none.
+   */
+  alloc?(shape: Shape): Tensor;
 }
 
 export interface ForwardResult {
@@ -62,6 +69,12 @@ export interface BackwardArgs<P> extends ForwardArgs<P> {
   gradOutput: Tensor;
   /** Gradient buffers, one per weight, to ADD into (they may already hold a sum). */
   weightGrads: readonly Tensor[];
+  /**
+   * Optional (added for the training workers): false for an input whose gradient nobody needs (the network's
+   * own input, when the caller does not ask for it). A layer may then skip that work and return null for it.
+   * Absent: every input needs its gradient.
+   */
+  needInputGrads?: readonly boolean[];
 }
 
 /**

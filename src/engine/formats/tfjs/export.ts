@@ -91,7 +91,8 @@ export const tfjsFormat: ExportFormat = {
   singleFile: false,
   export(ctx) {
     const model = buildTfjsModel(ctx);
-    const binName = `${ctx.baseName}.weights.bin`;
+    // The names TF.js itself writes (model.save to a folder), so that loadLayersModel("./model.json") just works.
+    const binName = 'weights.bin';
     const total = model.weights.reduce((a, w) => a + w.value.data.length, 0);
     const bin = new Uint8Array(total * 4);
     let offset = 0;
@@ -112,7 +113,7 @@ export const tfjsFormat: ExportFormat = {
       ],
     };
     return [
-      { name: `${ctx.baseName}.json`, bytes: encoder.encode(JSON.stringify(json)) },
+      { name: 'model.json', bytes: encoder.encode(JSON.stringify(json)) },
       { name: binName, bytes: bin },
     ];
   },

@@ -1,0 +1,39 @@
+import { join } from 'node:path';
+import { TemplateLibrary } from '../templates/library';
+import { BackupStore } from './backups';
+import { RecentList } from './recent';
+
+/** The host's shared services: one set per process, used by every window (or browser tab) session. */
+export interface HostServices {
+  recent: RecentList;
+  backups: BackupStore;
+  templates: TemplateLibrary;
+  /** Ids of the sessions running in this process: their backups are theirs, not left over from a crash. */
+  running: Set<string>;
+  /** How long after an edit its backup is written. */
+  autosaveMs: number;
+  app: { name: string; version: string; runtime: string };
+}
+
+export interface HostServicesOptions {
+  /** The app's data folder: recent list and backups live here. */
+  dataDir: string;
+  templatesDir: string;
+  appVersion: string;
+  runtime: string;
+  autosaveMs?: number;
+}
+
+/** A few seconds: late enough not to write on every drag, early enough that a crash loses little. */
+export const DEFAULT_AUTOSAVE_MS = 3000;
+
+export function createHostServices(o: HostServicesOptions): HostServices {
+  return {
+    recent: new RecentList(join(o.dataDir, 'recent.json')),
+    backups: new BackupStore(join(o.dataDir, 'backups')),
+    templates: new TemplateLibrary(o.templatesDir),
+    running: new Set(),
+    autosaveMs: o.autosaveMs ?? DEFAULT_AUTOSAVE_MS,
+    app: { name: 'Convas', version: o.appVersion, runtime: o.runtime },
+  };
+}

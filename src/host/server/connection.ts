@@ -1,0 +1,55 @@
+import type { WebSocket } from 'ws';
+import type { EventName, EventOf } from '../../shared/api';
+import { RequestFrame, type ServerFrame } from '../../shared/ws-protocol';
+import { ProjectSession } from '../project/session';
+import type { HostServices } from '../project/services';
+import { Workbench } from '../workbench';
+import { checkInside } from './confine';
+import { checkEvent, dispatch } from './dispatch';
+import { createHandlers } from './handlers';
+import { InPagePicker } from './picker';
+
+/**
+ * One browser tab: its own project session and in-page picker, confined to `root`. Requests are answered
+ * as they complete (a slow dialog does not hold up a ping); a frame that is not a well-formed request closes
+ * the socket, since only our own client talks to it. Resolves when the tab is gone and its unsaved work
+ * has been backed up.
+ */
+export function serveConnection(ws: WebSocket, services: HostServices, root: string): Promise<void> {
+  const send = (frame: ServerFrame) => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
+  };
+  const emit = <E extends EventName>(event: E, payload: EventOf<E>) =>
+    send({ type: 'event', event, payload: checkEvent(event, payload) });
+  const picker = new InPagePicker(root, emit);
+  const checkPath = (p: string) => checkInside(root, p);
+  const session = new ProjectSession(services, picker, { checkPath });
+  const workbench = new Workbench({ session, dialogs: picker, emit, checkPath });
+  const handlers = createHandlers(services, session, picker, workbench);
+
+  ws.on('message', (data, isBinary) => {
+    let frame: RequestFrame;
+    try {
+      if (isBinary) throw new Error('binary frames are not part of the protocol');
+      frame = RequestFrame.parse(JSON.parse(String(data)));
+    } catch {
+      ws.close(1008, 'malformed request frame');
+      return;
+    }
+    void dispatch(handlers, frame.name, frame.payload).then((result) =>
+      send({ type: 'response', id: frame.id, result }),
+    );
+  });
+
+  return new Promise((resolve) => {
+    ws.on('close', () => {
+      picker.cancel();
+      // A run in progress stops first, so that its weights are in the project the session backs up.
+      void workbench
+        .close()
+        .catch(() => undefined)
+        .then(() => session.close())
+        .then(resolve, resolve);
+    });
+  });
+}

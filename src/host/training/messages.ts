@@ -1,0 +1,167 @@
+import type { MessagePort } from 'node:worker_threads';
+import type { LossKind, OptimizerConfig, OptimizerState } from '../../engine';
+import type { Graph } from '../../shared/graph';
+
+/**
+ * Everything that crosses the boundary between the host (the thread that owns a TrainingPool) and its
+ * training workers. Tensors cross as Float32Arrays over SharedArrayBuffers (shared, not copied) or as
+ * transferred buffers; nothing is ever serialised to JSON.
+ */
+
+/** Which kernels a worker installs: the fastest available (WebAssembly SIMD, else reference), or the reference ones. */
+export type KernelChoice = 'auto' | 'reference';
+
+/** What every worker of a pool is told once, at start. */
+export interface ReplicaConfig {
+  graph: Graph;
+  /** Initial weights, shuffling and (with the rank mixed in) dropout all derive from it. */
+  seed: number;
+  /** This worker's index, 0 ≤ rank < threads. Rank 0 leads: it posts progress and answers queries. */
+  rank: number;
+  threads: number;
+  optimizer: OptimizerConfig;
+  loss: LossKind;
+  kernels: KernelChoice;
+}
+
+/** Memory every worker of a pool shares. */
+export interface SharedBuffers {
+  /** All parameters end to end (engine's parameterLayout); one copy for the whole pool. */
+  weights: Float32Array;
+  /** One gradient region per worker, each as long as `weights`: region r holds rank r's shard gradient. */
+  grads: Float32Array;
+  /** Barrier and run-control words; see control.ts. */
+  control: Int32Array;
+  /** Each rank's share of the batch loss for the current step. */
+  losses: Float64Array;
+}
+
+/**
+ * Input values: float32, or bytes 0–255 (8-bit images, a quarter of the memory) that the workers divide by
+ * 255 as they read them, so that the network sees [0, 1] either way.
+ */
+export type Pixels = Float32Array | Uint8Array;
+
+/** Examples in shared memory: x holds n examples of the network's input shape, labels one class index each. */
+export interface SharedExamples {
+  x: Pixels;
+  labels: Int32Array;
+  n: number;
+}
+
+/** Inputs in shared memory for inference, and where to write the outputs (n × the node's output size). */
+export interface InferenceJob {
+  x: Pixels;
+  n: number;
+  nodeId: string;
+  out: Float32Array;
+  batchSize: number;
+}
+
+/** How a run of steps ended, as every rank saw it (they agree by construction). */
+export interface RunOutcome {
+  status: 'done' | 'paused' | 'stopped' | 'diverged';
+  /** Optimizer steps taken by this session so far. */
+  globalStep: number;
+  /** Steps of the current epoch done, and how many it has (1 and 1 for a single step). */
+  stepInEpoch: number;
+  stepsInEpoch: number;
+  /** Sum of batch losses over the epoch's completed steps, and images trained on. */
+  lossSum: number;
+  images: number;
+  /** For 'diverged': the step (1-based, session-wide) that was refused, its loss, and what was not finite. */
+  badStep?: number;
+  badLoss?: number;
+  badPart?: 'loss' | 'gradient' | 'weights';
+}
+
+/** One rank's part of an evaluation; the host adds the parts. */
+export interface PartialEvaluation {
+  lossSum: number;
+  correct: number;
+  count: number;
+  /** classes × classes, row = actual, column = predicted */
+  confusion: Int32Array;
+}
+
+/** What a worker reports when it has started. */
+export interface ReplicaInfo {
+  rank: number;
+  /** Name of the installed kernel backend. */
+  kernels: string;
+  /** Why the preferred kernels could not be installed, when they could not. */
+  notice?: string;
+}
+
+/**
+ * Host → worker requests and their results, one entry per `type`. A request is answered by exactly one
+ * 'result' (with the same id) or one 'error'.
+ */
+export interface Calls {
+  /** Rank 0 also receives the port it answers Queries on. */
+  init: { args: { config: ReplicaConfig; shared: SharedBuffers; queries?: MessagePort }; result: ReplicaInfo };
+  /** One optimizer step on a batch the host put in shared memory; each rank takes its shard of it. */
+  step: { args: { batch: SharedExamples }; result: RunOutcome };
+  /** A shuffled pass over the examples in batches; runs until done, paused, stopped or diverged. */
+  epoch: { args: { data: SharedExamples; batchSize: number }; result: RunOutcome };
+  /** Continues a paused epoch from the step where it paused. */
+  resume: { args: Record<string, never>; result: RunOutcome };
+  /** Forgets a paused epoch (after stop). */
+  abandon: { args: Record<string, never>; result: null };
+  infer: { args: { job: InferenceJob }; result: null };
+  evaluate: { args: { data: SharedExamples; batchSize: number }; result: PartialEvaluation };
+  getOptimizerState: { args: Record<string, never>; result: OptimizerState };
+  setOptimizerState: { args: { state: OptimizerState }; result: null };
+  close: { args: Record<string, never>; result: null };
+}
+
+/**
+ * Queries rank 0 answers on its query port, between two steps while a run is going on, or at once when
+ * idle: reading the weights or a node's activations never has to wait for an epoch to end.
+ */
+export interface Queries {
+  /** A consistent copy of all weights (the flat layout). */
+  weights: { args: Record<string, never>; result: Float32Array };
+  /** Replaces all weights (the flat layout); the host sends it only while no run is stepping. */
+  setWeights: { args: { flat: Float32Array }; result: null };
+  /** A node's outputs for a few inputs, in inference mode. */
+  activations: {
+    args: { x: Float32Array; n: number; nodeId: string };
+    result: { shape: number[]; data: Float32Array };
+  };
+}
+
+type Requests<T> = { [K in keyof T]: { type: K; id: number } & (T[K] extends { args: infer A } ? A : never) }[keyof T];
+
+/** A request to a worker: a discriminated union on `type`. */
+export type HostRequest = Requests<Calls>;
+export type QueryRequest = Requests<Queries>;
+
+/** An error as it crosses the boundary: Error objects lose their class, so the name travels beside the message. */
+export interface WireError {
+  name: string;
+  message: string;
+  stack?: string;
+}
+
+/** Progress of a run, posted by rank 0 after every step (loss points are never dropped). */
+export interface StepProgress {
+  /** Session-wide optimizer step, 1-based. */
+  globalStep: number;
+  /** 1-based step within the epoch, and the epoch's number of steps. */
+  stepInEpoch: number;
+  stepsInEpoch: number;
+  /** The batch's mean loss before the step. */
+  loss: number;
+  /** Images in this batch, and in the epoch so far. */
+  batchImages: number;
+  epochImages: number;
+  /** Training throughput since the run started or last resumed. */
+  imagesPerSecond: number;
+}
+
+/** Worker → host messages: a discriminated union on `type`. */
+export type WorkerMessage =
+  | { type: 'result'; id: number; value: unknown }
+  | { type: 'error'; id: number; error: WireError }
+  | { type: 'progress'; progress: StepProgress };

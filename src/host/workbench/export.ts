@@ -1,0 +1,63 @@
+import type { NamedWeights } from '../../engine';
+import { getFormat, listFormats } from '../../engine/formats';
+import type { Graph } from '../../shared/graph';
+import type { ExportFormatInfo } from '../../shared/training';
+import { exportToPath } from '../export';
+import type { Dialogs } from '../project/dialogs';
+
+/** The formats the exporters support, for the export dialog. */
+export function exportFormats(): ExportFormatInfo[] {
+  return listFormats().map((f) => ({
+    id: f.id,
+    label: f.label,
+    extensions: [...f.extensions],
+    preserves: f.preserves,
+    singleFile: f.singleFile,
+  }));
+}
+
+/** A file-safe base name from the project's name. */
+function baseName(name: string | undefined): string {
+  const safe = (name ?? '').replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '');
+  return safe || 'model';
+}
+
+/**
+ * Exports `graph` with `weights` in a format, to a place the user picks with the save dialog (never a path from
+ * the window): the file itself for a single-file format, else a new folder that receives the files. Returns the
+ * paths written, or null when the user cancels. Nothing is written unless the export is complete.
+ */
+export async function exportWithDialog(
+  dialogs: Dialogs,
+  formatId: string,
+  graph: Graph,
+  weights: NamedWeights,
+  checkPath?: (path: string) => Promise<void>,
+): Promise<{ paths: string[] } | null> {
+  const format = getFormat(formatId);
+  if (!format) {
+    throw new Error(
+      `there is no export format '${formatId}'; choose ${exportFormats()
+        .map((f) => f.id)
+        .join(', ')}`,
+    );
+  }
+  if (Object.keys(weights).length === 0) {
+    throw new Error('the project has no trained weights to export yet; train the network first');
+  }
+  const name = baseName(graph.name);
+  const target = format.singleFile
+    ? await dialogs.saveFile({
+        title: `Export as ${format.label}`,
+        extensions: [format.extensions[0]],
+        defaultName: `${name}${format.extensions[0]}`,
+      })
+    : await dialogs.saveFile({
+        title: `Export as ${format.label} (a folder for its files)`,
+        extensions: [],
+        defaultName: `${name}-${format.id}`,
+      });
+  if (target === null) return null;
+  await checkPath?.(target);
+  return { paths: await exportToPath(formatId, graph, weights, target, { name }) };
+}

@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+import type { Graph } from '../../shared/graph';
+import type { TrainingRun } from '../../shared/project';
+import type { DataSettings, EpochPoint, Hyperparameters, TrainingEnd } from '../../shared/training';
+
+/** Longest text a run's setting may hold (the project schema's limit). */
+const SETTING_TEXT = 200;
+
+/**
+ * A short fingerprint of what the network is, not where its nodes sit: ids, types, parameters and wiring. Two runs
+ * with the same version trained the same network; a run's version differing from the canvas's says it has changed.
+ */
+export function graphVersion(graph: Graph): string {
+  const structure = {
+    nodes: graph.nodes.map((n) => [n.id, n.type, Object.entries(n.params).sort(([a], [b]) => (a < b ? -1 : 1))]),
+    edges: graph.edges.map((e) => [e.from.node, e.from.port, e.to.node, e.to.port]),
+  };
+  return createHash('sha256').update(JSON.stringify(structure)).digest('hex').slice(0, 12);
+}
+
+/** Why a run ended, in the words the history keeps; nothing for a run that finished. */
+export function stoppedReason(end: TrainingEnd): string | undefined {
+  if (end.status === 'finished') return undefined;
+  if (end.status === 'stopped') return `stopped by the user after epoch ${end.epochs}`;
+  return (end.reason ?? end.status).slice(0, 2000);
+}
+
+/** A long path keeps its end, which names the folder. */
+const clip = (text: string) => (text.length <= SETTING_TEXT ? text : `…${text.slice(-(SETTING_TEXT - 1))}`);
+
+/** The run as the project's history keeps it: its settings, the graph version, every epoch and how it ended. */
+export function runRecord(o: {
+  startedAt: string;
+  graph: Graph;
+  dataset: string;
+  data: DataSettings;
+  hyper: Hyperparameters;
+  epochs: readonly EpochPoint[];
+  end: TrainingEnd;
+}): TrainingRun {
+  const { hyper, data } = o;
+  const stopped = stoppedReason(o.end);
+  return {
+    startedAt: o.startedAt,
+    settings: {
+      optimizer: hyper.optimizer,
+      learningRate: hyper.learningRate,
+      ...(hyper.optimizer === 'momentum' ? { momentum: hyper.momentum } : {}),
+      weightDecay: hyper.weightDecay,
+      batchSize: hyper.batchSize,
+      epochs: hyper.epochs,
+      seed: hyper.seed,
+      patience: hyper.patience,
+      validationFraction: data.validationFraction,
+      resize: data.resize,
+      flip: data.augment.flip,
+      shift: data.augment.shift,
+      rotate: data.augment.rotate,
+      brightness: data.augment.brightness,
+      contrast: data.augment.contrast,
+      data: clip(o.dataset),
+      graphVersion: graphVersion(o.graph),
+      layers: o.graph.nodes.length,
+      status: o.end.status,
+    },
+    // The window's record carries whether an epoch was the best; the file's does not.
+    epochs: o.epochs.map(({ best: _best, ...e }) => e),
+    ...(stopped === undefined ? {} : { stopped }),
+  };
+}

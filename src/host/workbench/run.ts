@@ -1,0 +1,239 @@
+import { randomUUID } from 'node:crypto';
+import type { CompiledGraph, NamedWeights, Tensor } from '../../engine';
+import type { Graph } from '../../shared/graph';
+import { toMetric, type TrainingRun } from '../../shared/project';
+import type {
+  DataSettings,
+  EpochPoint,
+  FeatureMaps,
+  Hyperparameters,
+  ImageRef,
+  StepPoint,
+  TrainingEnd,
+  TrainingProgress,
+  TrainingStatus,
+} from '../../shared/training';
+import { CoalescingRelay, type RelayBatch } from '../relay/coalescing-relay';
+import { TrainingSession, type EpochEvent, type StepEvent } from '../session';
+import { featureMapsOf } from './inspect';
+import { LiveModel, LocalModel, type InspectModel } from './model';
+import { runRecord } from './record';
+
+/** The node and image whose feature maps stream while a run goes on. */
+export interface FeatureWatch {
+  nodeId: string;
+  image: ImageRef;
+}
+
+export interface RunOptions {
+  graph: Graph;
+  compiled: CompiledGraph;
+  /** The dataset folder, and what the history calls it ('built-in sample' or the path). */
+  root: string;
+  datasetName: string;
+  data: DataSettings;
+  hyper: Hyperparameters;
+  threads?: number;
+  /** Progress batches go out at most this often. */
+  relayIntervalMs: number;
+  /** Feature-map frames are computed at most this often. */
+  frameIntervalMs: number;
+  progress(p: TrainingProgress): void;
+  frame(f: FeatureMaps): void;
+  /** What to stream now, if anything. */
+  watch(): FeatureWatch | null;
+  /** The batch of one that an image reference names, for this run's network. */
+  imageFor(ref: ImageRef, model: InspectModel): Promise<Tensor>;
+}
+
+/** What a run leaves behind. */
+export interface RunResult {
+  end: TrainingEnd;
+  record: TrainingRun;
+  /** The best weights, to become the project's; null when no epoch finished. */
+  weights: NamedWeights | null;
+  /** The finished network, to inspect; null when the training pool broke. */
+  model: LocalModel | null;
+}
+
+type Point = { kind: 'step'; step: StepPoint } | { kind: 'epoch'; epoch: EpochPoint };
+type Frame = { kind: 'status'; status: TrainingStatus } | { kind: 'maps'; maps: FeatureMaps };
+
+/**
+ * One training run of a window: a TrainingSession on worker threads, its progress relayed to the window (every
+ * step's loss, coalesced into a few batches a second), the watched node's feature maps sampled at a throttled
+ * rate (only the latest frame is kept), and at the end the record for the project's history.
+ */
+export class Run {
+  readonly id = randomUUID();
+  readonly startedAt = new Date().toISOString();
+  phase: 'running' | 'paused' | 'stopping' = 'running';
+  readonly points: StepPoint[] = [];
+  readonly epochs: EpochPoint[] = [];
+  status: TrainingStatus | null = null;
+  readonly model: LiveModel;
+  /** Resolves when the run has ended and its workers are closed. */
+  readonly finished: Promise<RunResult>;
+  private readonly relay: CoalescingRelay<Point, Frame>;
+  private lastFrameAt = -Infinity;
+  private frameInFlight: Promise<void> | null = null;
+
+  private constructor(
+    private readonly o: RunOptions,
+    private readonly session: TrainingSession,
+  ) {
+    this.model = new LiveModel(session, () => this.status?.globalStep ?? 0);
+    this.relay = new CoalescingRelay((b) => this.send(b), { intervalMs: o.relayIntervalMs });
+    this.finished = this.execute();
+  }
+
+  /** Opens the dataset and starts the workers (errors here mean the run never started), then trains in the background. */
+  static async start(o: RunOptions): Promise<Run> {
+    const session = await TrainingSession.open({
+      graph: o.graph,
+      data: {
+        root: o.root,
+        validationFraction: o.data.validationFraction,
+        resize: o.data.resize,
+        augment: o.data.augment,
+      },
+      hyper: {
+        epochs: o.hyper.epochs,
+        batchSize: o.hyper.batchSize,
+        optimizer: {
+          kind: o.hyper.optimizer,
+          learningRate: o.hyper.learningRate,
+          momentum: o.hyper.momentum,
+          weightDecay: o.hyper.weightDecay,
+        },
+        seed: o.hyper.seed,
+        patience: o.hyper.patience,
+        threads: o.threads,
+      },
+    });
+    return new Run(o, session);
+  }
+
+  get hyper(): Hyperparameters {
+    return this.o.hyper;
+  }
+
+  get classes(): readonly string[] {
+    return this.session.classes;
+  }
+
+  pause(): void {
+    if (this.phase !== 'running') return;
+    this.session.pause();
+    this.phase = 'paused';
+  }
+
+  resume(): void {
+    if (this.phase !== 'paused') return;
+    this.session.resume();
+    this.phase = 'running';
+  }
+
+  stop(): void {
+    if (this.phase === 'stopping') return;
+    this.session.stop();
+    this.phase = 'stopping';
+  }
+
+  private async execute(): Promise<RunResult> {
+    let end: TrainingEnd;
+    try {
+      const e = await this.session.run({ onStep: (s) => this.onStep(s), onEpoch: (e) => this.onEpoch(e) });
+      end = { status: e.status, epochs: e.epochs, reason: 'reason' in e ? e.reason : null };
+    } catch (e) {
+      end = { status: 'failed', epochs: this.epochs.length, reason: (e as Error).message };
+    }
+    await this.frameInFlight;
+    this.relay.close();
+    let weights: NamedWeights | null = null;
+    let model: LocalModel | null = null;
+    try {
+      const best = await this.session.bestWeights();
+      model = LocalModel.build(this.o.compiled, best, this.session.classes, this.session.validationSet);
+      // Weights from before the first epoch ended are not worth keeping over the project's own.
+      if (this.epochs.length > 0) weights = best;
+    } catch {
+      // The pool broke (a worker was killed): there is nothing to keep or inspect; the reason is in `end`.
+    }
+    await this.session.close().catch(() => undefined);
+    const record = runRecord({
+      ...this.o,
+      dataset: this.o.datasetName,
+      startedAt: this.startedAt,
+      epochs: this.epochs,
+      end,
+    });
+    return { end, record, weights, model };
+  }
+
+  private onStep(s: StepEvent): void {
+    const point: StepPoint = { step: s.globalStep, epoch: s.epoch, loss: toMetric(s.loss) };
+    this.points.push(point);
+    this.status = {
+      epoch: s.epoch,
+      epochs: this.o.hyper.epochs,
+      step: s.step,
+      steps: s.steps,
+      globalStep: s.globalStep,
+      imagesPerSecond: Number.isFinite(s.imagesPerSecond) ? s.imagesPerSecond : 0,
+      etaSeconds: Number.isFinite(s.etaSeconds) ? s.etaSeconds : 0,
+    };
+    this.relay.point({ kind: 'step', step: point });
+    this.relay.frame('status', { kind: 'status', status: this.status });
+    this.maybeSampleFeatureMaps();
+  }
+
+  private onEpoch(e: EpochEvent): void {
+    const point: EpochPoint = {
+      epoch: e.epoch,
+      step: e.globalStep,
+      loss: toMetric(e.loss),
+      accuracy: toMetric(e.accuracy),
+      valLoss: toMetric(e.valLoss),
+      valAccuracy: toMetric(e.valAccuracy),
+      seconds: e.seconds,
+      best: e.best,
+    };
+    this.epochs.push(point);
+    this.relay.point({ kind: 'epoch', epoch: point });
+  }
+
+  /** At most one frame in flight and one per interval: the pool answers between two steps, so training hardly slows. */
+  private maybeSampleFeatureMaps(): void {
+    const watch = this.o.watch();
+    const now = performance.now();
+    if (!watch || this.frameInFlight || now - this.lastFrameAt < this.o.frameIntervalMs) return;
+    this.lastFrameAt = now;
+    this.frameInFlight = (async () => {
+      try {
+        const x = await this.o.imageFor(watch.image, this.model);
+        const maps = await featureMapsOf(this.model, watch.nodeId, x, watch.image);
+        if (this.phase !== 'stopping') this.relay.frame('maps', { kind: 'maps', maps });
+      } catch {
+        // A node or image that no longer exists: the window asks again with a valid one.
+      } finally {
+        this.frameInFlight = null;
+      }
+    })();
+  }
+
+  private send(batch: RelayBatch<Point, Frame>): void {
+    const points: StepPoint[] = [];
+    const epochs: EpochPoint[] = [];
+    for (const p of batch.points) {
+      if (p.kind === 'step') points.push(p.step);
+      else epochs.push(p.epoch);
+    }
+    let status: TrainingStatus | null = null;
+    for (const f of batch.frames) {
+      if (f.kind === 'status') status = f.status;
+      else this.o.frame(f.maps);
+    }
+    if (points.length > 0 || epochs.length > 0 || status) this.o.progress({ runId: this.id, points, epochs, status });
+  }
+}

@@ -1,0 +1,394 @@
+import { availableParallelism } from 'node:os';
+import { compileGraph, sizeOf, type CompiledGraph, type Tensor } from '../../engine';
+import type { OpenedProject, ParsedRequestOf, RequestName } from '../../shared/api';
+import type { Graph } from '../../shared/graph';
+import type {
+  CellImages,
+  ConfusionView,
+  ConvolutionStep,
+  DroppedPrediction,
+  FeatureMaps,
+  FilterView,
+  GalleryPage,
+  HistogramsView,
+  ImageRef,
+  Saliency,
+  TrainingState,
+} from '../../shared/training';
+import { DatasetSource, openDataset, sampleDatasetPath, type DatasetBatch } from '../datasets';
+import { inputSpecOf } from '../inference/model';
+import type { Dialogs } from '../project/dialogs';
+import type { ProjectSession } from '../project/session';
+import type { Emit } from '../server/dispatch';
+import { augmentPreview, DatasetCache, reportView, thumbnails } from './dataset-view';
+import { exportFormats, exportWithDialog } from './export';
+import { batchOfOne, decodeDropped, pngDataUrl, imageOf } from './images';
+import { convolutionStepOf, featureMapsOf, filtersOf, histogramsOf, InspectError } from './inspect';
+import { LocalModel, type InspectModel } from './model';
+import {
+  cellImages,
+  confusionOf,
+  galleryPage,
+  probabilitiesOf,
+  scoresOf,
+  scoreValidation,
+  type Scores,
+} from './predictions';
+import { Run, type FeatureWatch, type RunResult } from './run';
+import { saliencyOf } from './saliency';
+import { TrustedDatasets } from './trusted';
+
+type Req<K extends RequestName> = ParsedRequestOf<K>;
+
+export interface WorkbenchOptions {
+  session: ProjectSession;
+  dialogs: Dialogs;
+  emit: Emit;
+  /** Throws when a path may not be used (the browser mode confines files to its root folder). */
+  checkPath?: (path: string) => Promise<void>;
+  /** Worker threads per run (default: the machine's cores). */
+  threads?: number;
+  /** Progress batches go to the window at most this often (default 100 ms). */
+  relayIntervalMs?: number;
+  /** Feature-map frames are computed at most this often during a run (default 500 ms: two a second). */
+  frameIntervalMs?: number;
+}
+
+/** The run that ended last, kept so that a window that reloads can draw it again. */
+interface Ended {
+  run: Run;
+  result: RunResult;
+}
+
+/** Nothing to look inside yet. */
+const NO_MODEL =
+  'there is no trained network to inspect yet: start training in the Train view, or open a trained project';
+
+/**
+ * One window's training, datasets, inspection and export, beside its ProjectSession: the Api handlers of the
+ * Data, Train and Inspect views call it. It owns at most one run at a time, the dataset folders this window may
+ * read (see TrustedDatasets), the network to inspect (the live one during a run, the best one after) and the
+ * image the user last dropped. When a run ends its best weights become the project's and its record joins the
+ * project's history, so that Save writes them.
+ */
+export class Workbench {
+  private readonly trusted: TrustedDatasets;
+  private readonly datasets = new DatasetCache();
+  private starting = false;
+  /** A run being opened (dataset scan, workers starting): stopping waits for it. */
+  private pendingStart: Promise<unknown> = Promise.resolve();
+  private run: Run | null = null;
+  /** Settles when the current run's result has been recorded. */
+  private concluding: Promise<void> = Promise.resolve();
+  private ended: Ended | null = null;
+  /** The finished network to inspect (after a run, or prepared from the project's weights). */
+  private model: InspectModel | null = null;
+  private dropped: { name: string; bytes: Uint8Array; for: InspectModel | null; x: Tensor | null } | null = null;
+  private watch: FeatureWatch | null = null;
+  private scores: { model: InspectModel; step: number | null; scores: Scores } | null = null;
+  private closed = false;
+
+  constructor(private readonly o: WorkbenchOptions) {
+    this.trusted = new TrustedDatasets(o.checkPath);
+  }
+
+  // ---- where datasets come from ----
+
+  /** The folder dialog: the chosen folder becomes one this window may read. */
+  async pickFolder(title: string): Promise<{ path: string } | null> {
+    const picked = await this.o.session.pickFolder(title);
+    if (picked) {
+      await this.trusted.add(picked.path);
+      this.datasets.forget(picked.path);
+    }
+    return picked;
+  }
+
+  /** A project the session opened from a file: its dataset folder may be read. */
+  async opened<P extends OpenedProject | null>(project: P): Promise<P> {
+    const path = project?.project.dataset?.path;
+    if (path) await this.trusted.add(path);
+    return project;
+  }
+
+  /** Another project replaces this one: the run stops (its result still goes to this project) and inspection ends. */
+  async beforeProjectChange(): Promise<void> {
+    await this.stopAndWait();
+    this.model = null;
+    this.scores = null;
+    this.dropped = null;
+    this.watch = null;
+  }
+
+  // ---- Data ----
+
+  async datasetReport(r: Req<'datasetReport'>) {
+    const root = this.trusted.folderOf(r.dataset);
+    const { report } = await this.datasets.inspect(root, r.validationFraction);
+    return reportView(report, TrustedDatasets.isSample(root));
+  }
+
+  async datasetThumbnails(r: Req<'datasetThumbnails'>) {
+    const { index } = await this.datasets.inspect(this.trusted.folderOf(r.dataset), 0.2);
+    return thumbnails(index, r.perClass);
+  }
+
+  async augmentPreview(r: Req<'augmentPreview'>) {
+    const { index } = await this.datasets.inspect(this.trusted.folderOf(r.dataset), 0.2);
+    return augmentPreview(index, r.augment, r.seed);
+  }
+
+  // ---- Train ----
+
+  async startTraining(r: Req<'startTraining'>): Promise<TrainingState> {
+    if (this.starting || this.run)
+      throw new Error('a training run is already going on; stop it before starting another');
+    const compiled = compileForTraining(r.graph);
+    const root = this.trusted.folderOf(r.dataset);
+    this.starting = true;
+    const opening = Run.start({
+      graph: r.graph,
+      compiled,
+      root,
+      datasetName: TrustedDatasets.isSample(root) ? 'built-in sample' : root,
+      data: r.data,
+      hyper: r.hyper,
+      threads: this.o.threads ?? availableParallelism(),
+      relayIntervalMs: this.o.relayIntervalMs ?? 100,
+      frameIntervalMs: this.o.frameIntervalMs ?? 500,
+      progress: (p) => this.o.emit('trainingProgress', p),
+      frame: (f) => this.o.emit('featureMapFrame', f),
+      watch: () => this.watch,
+      imageFor: (ref, model) => this.imageFor(ref, model),
+    });
+    this.pendingStart = opening.catch(() => undefined);
+    try {
+      const run = await opening;
+      this.run = run;
+      this.scores = null;
+      this.concluding = this.conclude(run, root);
+      // The window closed while the run was opening: it ends at once.
+      if (this.closed) run.stop();
+    } finally {
+      this.starting = false;
+    }
+    return this.state();
+  }
+
+  pause(): TrainingState {
+    this.run?.pause();
+    return this.state();
+  }
+
+  resume(): TrainingState {
+    this.run?.resume();
+    return this.state();
+  }
+
+  stop(): TrainingState {
+    this.run?.stop();
+    return this.state();
+  }
+
+  state(): TrainingState {
+    const run = this.run ?? this.ended?.run ?? null;
+    const inspectable = this.current();
+    return {
+      phase: this.starting ? 'starting' : this.run ? this.run.phase : 'idle',
+      runId: run?.id ?? null,
+      hyper: run ? run.hyper : null,
+      status: run?.status ?? null,
+      points: run ? [...run.points] : [],
+      epochs: run ? [...run.epochs] : [],
+      end: this.run ? null : (this.ended?.result.end ?? null),
+      classes: inspectable ? [...inspectable.classes] : null,
+    };
+  }
+
+  /** Makes the project's saved weights inspectable on its dataset (a trained project opened from a file). */
+  async prepareInspection(r: Req<'prepareInspection'>): Promise<TrainingState> {
+    if (this.run) return this.state();
+    const weights = this.o.session.currentWeights;
+    if (Object.keys(weights).length === 0) throw new Error('the project has no trained weights yet; train it first');
+    const compiled = compileForTraining(r.graph);
+    const root = this.trusted.folderOf(r.dataset);
+    const { classes, validation } = await validationSet(compiled, root, r.data.validationFraction, r.data.resize);
+    try {
+      this.model = LocalModel.build(compiled, weights, classes, validation);
+    } catch (e) {
+      throw new Error(`the project's weights do not fit the network on the canvas: ${(e as Error).message}`);
+    }
+    this.scores = null;
+    return this.state();
+  }
+
+  // ---- Inspect ----
+
+  async confusion(): Promise<ConfusionView> {
+    const model = this.require();
+    return confusionOf(await this.scoresOf(model), model.validation.labels, model.classes);
+  }
+
+  async cellImages(r: Req<'cellImages'>): Promise<CellImages> {
+    const model = this.require();
+    return cellImages(model, await this.scoresOf(model), r.actual, r.predicted, r.limit);
+  }
+
+  async gallery(r: Req<'gallery'>): Promise<GalleryPage> {
+    const model = this.require();
+    return galleryPage(model, await this.scoresOf(model), r.sort, r.offset, r.limit);
+  }
+
+  async predictImage(r: Req<'predictImage'>): Promise<DroppedPrediction> {
+    const model = this.require();
+    this.dropped = { name: r.name, bytes: Buffer.from(r.data, 'base64'), for: null, x: null };
+    const x = await this.imageFor({ kind: 'dropped' }, model);
+    const scores = scoresOf(probabilitiesOf(model.graph, await model.predict(x)), sizeOf(model.graph.outputShape));
+    return {
+      png: await pngDataUrl(imageOf(x, 0)),
+      classes: [...model.classes],
+      probabilities: Array.from(scores.probabilities),
+      predicted: scores.predicted[0],
+    };
+  }
+
+  async featureMaps(r: Req<'featureMaps'>): Promise<FeatureMaps> {
+    const model = this.require();
+    return featureMapsOf(model, r.nodeId, await this.imageFor(r.image, model), r.image);
+  }
+
+  watchFeatureMaps(r: Req<'watchFeatureMaps'>): null {
+    this.watch = r.nodeId === null ? null : { nodeId: r.nodeId, image: r.image };
+    return null;
+  }
+
+  filters(nodeId: string): Promise<FilterView> {
+    return filtersOf(this.require(), nodeId);
+  }
+
+  histograms(nodeId: string): Promise<HistogramsView> {
+    return histogramsOf(this.require(), nodeId);
+  }
+
+  async convolutionStep(r: Req<'convolutionStep'>): Promise<ConvolutionStep> {
+    const model = this.require();
+    return convolutionStepOf(model, r.nodeId, await this.imageFor(r.image, model), r);
+  }
+
+  async saliency(r: Req<'saliency'>): Promise<Saliency> {
+    const model = this.require();
+    return saliencyOf(model, await this.imageFor(r.image, model), r.image, r.classIndex);
+  }
+
+  // ---- Export ----
+
+  listExportFormats() {
+    return exportFormats();
+  }
+
+  exportModel(r: Req<'exportModel'>) {
+    return exportWithDialog(this.o.dialogs, r.formatId, r.graph, this.o.session.currentWeights, this.o.checkPath);
+  }
+
+  /** The window is closing: the run stops, and its result reaches the project before the session backs it up. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.stopAndWait();
+  }
+
+  // ---- inside ----
+
+  private current(): InspectModel | null {
+    return this.run?.model ?? this.model;
+  }
+
+  private require(): InspectModel {
+    const model = this.current();
+    if (!model) throw new InspectError(NO_MODEL);
+    return model;
+  }
+
+  private async stopAndWait(): Promise<void> {
+    await this.pendingStart;
+    const run = this.run;
+    if (!run) return;
+    run.stop();
+    await this.concluding;
+  }
+
+  /** When the run ends: its network becomes the one to inspect, its result joins the project, the window is told. */
+  private async conclude(run: Run, root: string): Promise<void> {
+    const result = await run.finished;
+    this.model = result.model;
+    this.scores = null;
+    let project: OpenedProject | null = null;
+    try {
+      const location = { path: TrustedDatasets.isSample(root) ? sampleDatasetPath() : root, classes: [...run.classes] };
+      project = this.o.session.adoptTraining(result.weights, (content) => ({
+        ...content,
+        ...(result.weights ? { dataset: location } : {}),
+        history: [...content.history, result.record].slice(-1000),
+      }));
+    } catch {
+      // No project to record it in (the window never loaded one): the window still hears how the run ended.
+    }
+    this.ended = { run, result };
+    this.run = null;
+    this.o.emit('trainingEnded', { runId: run.id, end: result.end, run: result.record, project });
+  }
+
+  /** Scores of the validation images, reused while the weights have not changed. */
+  private async scoresOf(model: InspectModel): Promise<Scores> {
+    const step = model.step();
+    if (this.scores?.model === model && this.scores.step === step) return this.scores.scores;
+    const scores = await scoreValidation(model);
+    this.scores = { model, step, scores };
+    return scores;
+  }
+
+  /** The batch of one an image reference names: a validation image, or the dropped one decoded for this network. */
+  private async imageFor(ref: ImageRef, model: InspectModel): Promise<Tensor> {
+    if (ref.kind === 'validation') {
+      const n = model.validation.labels.length;
+      if (ref.index >= n) throw new InspectError(`there are ${n} validation images; image ${ref.index} is not one`);
+      return batchOfOne(model.validation.x, ref.index);
+    }
+    const dropped = this.dropped;
+    if (!dropped) throw new InspectError('no image has been dropped on the prediction view yet');
+    if (dropped.for !== model || !dropped.x) {
+      const input = inputSpecOf(model.graph);
+      dropped.x = await decodeDropped(dropped.bytes, dropped.name, input, model.graph.inputShape);
+      dropped.for = model;
+    }
+    return dropped.x;
+  }
+}
+
+/** The graph compiled, or an error naming the node at fault, said as a reason training cannot start. */
+function compileForTraining(graph: Graph): CompiledGraph {
+  try {
+    return compileGraph(graph);
+  } catch (e) {
+    throw new Error(`the network cannot train: ${(e as Error).message}`);
+  }
+}
+
+/** The validation split of a dataset as the network's input, for inspecting saved weights. */
+async function validationSet(
+  compiled: CompiledGraph,
+  root: string,
+  validationFraction: number,
+  resize: 'stretch' | 'fit' | 'crop',
+): Promise<{ classes: readonly string[]; validation: DatasetBatch }> {
+  const index = await openDataset(root, { validationFraction, seed: 1 });
+  const outputs = sizeOf(compiled.outputShape);
+  if (outputs !== index.classes.length) {
+    throw new Error(`the network gives ${outputs} values, but ${root} has ${index.classes.length} classes`);
+  }
+  const source = DatasetSource.create(index, inputSpecOf(compiled, resize));
+  const batch = await source.load('validation');
+  return {
+    classes: index.classes,
+    validation: { ...batch, x: { shape: [batch.x.shape[0], ...compiled.inputShape], data: batch.x.data } },
+  };
+}

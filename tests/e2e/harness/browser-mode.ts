@@ -1,0 +1,88 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startServer, type RunningServer } from '../../../src/host/server/server';
+import pkg from '../../../package.json';
+
+/**
+ * The browser mode in Debian's Chromium, for end-to-end tests and benchmarks: the server on 127.0.0.1 (port 0)
+ * over a fresh temporary folder, and a headless Chromium driven by playwright-core. Needs the renderer built
+ * (`npm run build`). `close` stops both and removes the folder.
+ */
+export const CHROMIUM = '/usr/bin/chromium';
+export const RENDERER = resolve('out/renderer');
+
+export interface BrowserMode {
+  server: RunningServer;
+  browser: Browser;
+  /** The folder the in-page pickers show. */
+  root: string;
+  close(): Promise<void>;
+}
+
+export async function startBrowserMode(o: { name: string; chromiumArgs?: string[] }): Promise<BrowserMode> {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: apt-get install chromium`);
+  if (!existsSync(join(RENDERER, 'index.html'))) {
+    throw new Error(`${RENDERER}/index.html is missing: run npm run build first`);
+  }
+  const dir = await mkdtemp(join(tmpdir(), `convas-${o.name}-`));
+  const root = join(dir, 'home');
+  await mkdir(root);
+  const server = await startServer({
+    root,
+    dataDir: join(dir, 'data'),
+    rendererDir: RENDERER,
+    templatesDir: resolve('resources/templates'),
+    appVersion: pkg.version,
+  });
+  let browser: Browser;
+  try {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        ...(o.chromiumArgs ?? []),
+      ],
+    });
+  } catch (e) {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
+  return {
+    server,
+    browser,
+    root,
+    async close() {
+      await browser.close().catch(() => undefined);
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Opens the app with its token and waits until it has loaded its project. */
+export async function openApp(page: Page, server: RunningServer): Promise<void> {
+  const response = await page.goto(server.url);
+  if (response?.status() !== 200) throw new Error(`the app answered ${response?.status()}`);
+  await page.locator('[data-ready="true"]').waitFor();
+}
+
+/** Collects the page's console errors and uncaught exceptions. */
+export function watchProblems(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  return problems;
+}
