@@ -198,10 +198,20 @@ describe('training dashboard in Chromium', () => {
     const maps = page.locator('[data-testid="feature-maps"][data-node="conv1"][data-ready="true"]');
     await maps.waitFor();
     await page.locator('[data-testid="filters"][data-ready="true"]').waitFor();
+    await shot('09-inspect-after-longer-run');
+    // A taller window, so that the matrix and the cell's images both fit in the panel for the README's picture.
+    await page.setViewportSize({ width: 1440, height: 1400 });
     await page.mouse.move(1, 1);
-    await page.locator('.inspect-view .left').screenshot({ path: join(DOCS, 'confusion.png') });
+    const matrix = (await page.getByTestId('confusion-matrix').boundingBox())!;
+    const images = (await page.getByTestId('cell-images').boundingBox())!;
+    const top = Math.min(matrix.y, images.y);
+    const bottom = Math.max(matrix.y + matrix.height, images.y + images.height);
+    await page.screenshot({
+      path: join(DOCS, 'confusion.png'),
+      clip: { x: matrix.x, y: top, width: Math.max(matrix.width, images.width), height: bottom - top },
+    });
     await page.getByTestId('layer-view').screenshot({ path: join(DOCS, 'feature-maps.png') });
-    await shot('10-inspect-after-longer-run');
+    await page.setViewportSize({ width: 1440, height: 960 });
   });
 
   it('a learning rate of 10 shows where the run diverged, with NaN as NaN', async () => {
@@ -215,7 +225,7 @@ describe('training dashboard in Chromium', () => {
     const message = await page.getByTestId('train-end').innerText();
     expect(message).toMatch(/the loss became NaN at epoch 1, batch \d+ of 25/);
     expect(message).not.toMatch(/null/);
-    await shot('11-diverged');
+    await shot('10-diverged');
   });
 
   it('logged no console errors on the way', () => {

@@ -46,8 +46,8 @@ describe('exportToPath and writeExport', () => {
   it('writes a multi-file format into a folder, creating it', async () => {
     const out = join(freshDir(), 'nested', 'tfjs-model');
     const paths = await exportToPath('tfjs', GRAPHS.residual, weights, out);
-    expect(paths).toEqual([join(out, 'residual.json'), join(out, 'residual.weights.bin')]);
-    expect(readdirSync(out).sort()).toEqual(['residual.json', 'residual.weights.bin']);
+    expect(paths).toEqual([join(out, 'model.json'), join(out, 'weights.bin')]);
+    expect(readdirSync(out).sort()).toEqual(['model.json', 'weights.bin']);
   });
 
   it('reads safetensors back from disk into the graph', async () => {

@@ -141,12 +141,7 @@ export class ProjectSession {
   changed(content: ProjectContent): void {
     this.content = content;
     this.revision++;
-    if (!this.backupTimer && !this.closed) {
-      this.backupTimer = setTimeout(() => {
-        this.backupTimer = null;
-        void this.writeBackup();
-      }, this.services.autosaveMs);
-    }
+    this.scheduleBackup();
     if (this.backupError) {
       const message = this.backupError;
       this.backupError = null;
@@ -197,13 +192,17 @@ export class ProjectSession {
     if (weights) this.weights = weights;
     this.content = record(this.content);
     this.revision++;
-    if (!this.backupTimer && !this.closed) {
-      this.backupTimer = setTimeout(() => {
-        this.backupTimer = null;
-        void this.writeBackup();
-      }, this.services.autosaveMs);
-    }
+    this.scheduleBackup();
     return this.opened();
+  }
+
+  /** Writes a backup of the unsaved work a few seconds after an edit; a burst of edits makes one write. */
+  private scheduleBackup(): void {
+    if (this.backupTimer || this.closed) return;
+    this.backupTimer = setTimeout(() => {
+      this.backupTimer = null;
+      void this.writeBackup();
+    }, this.services.autosaveMs);
   }
 
   /** Forgets unsaved changes the user chose not to keep (Don't Save on close): the backup goes too. */
