@@ -47,7 +47,12 @@ export class MainWindow {
     const dialogs = new NativeDialogs(dialog, () => this.win);
     this.session = new ProjectSession(o.services, dialogs);
     this.emit = emitTo(this.win);
-    this.workbench = new Workbench({ session: this.session, dialogs, emit: this.emit });
+    this.workbench = new Workbench({
+      session: this.session,
+      dialogs,
+      emit: this.emit,
+      checkpointDir: o.services.checkpointDir,
+    });
     const handlers = createHandlers(o.services, this.session, undefined, this.workbench);
     const unregister = registerApi(ipcMain, this.win, handlers, o.origins, (name) => {
       if (MENU_REFRESH.has(name)) void this.refreshMenu();

@@ -213,6 +213,11 @@ export const requests = {
   startTraining: spec(TrainingRequest, TrainingState),
   pauseTraining: spec(None, TrainingState),
   resumeTraining: spec(None, TrainingState),
+  /**
+   * Starts the last run again from its checkpoint (see TrainingEnd.resumeFrom), with its graph, dataset and settings;
+   * refused when the network sent differs from the run's or there is no checkpoint.
+   */
+  resumeFromCheckpoint: spec(z.strictObject({ graph: Graph }), TrainingState),
   /** Ends the run after its current step; its best weights still become the project's. */
   stopTraining: spec(None, TrainingState),
   /** Where training is, with every point of the current or last run (for a window that reloads). */

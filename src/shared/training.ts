@@ -171,6 +171,11 @@ export const TrainingEnd = z.strictObject({
   /** Epochs completed. */
   epochs: z.int(),
   reason: z.string().nullable(),
+  /**
+   * The epoch whose checkpoint a stopped, failed or diverged run left behind: `resumeFromCheckpoint` continues
+   * from it. Absent when there is nothing to resume (the run finished, no epoch ended, or the checkpoint is gone).
+   */
+  resumeFrom: z.int().min(1).optional(),
 });
 export type TrainingEnd = z.infer<typeof TrainingEnd>;
 

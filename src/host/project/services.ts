@@ -8,6 +8,8 @@ export interface HostServices {
   recent: RecentList;
   backups: BackupStore;
   templates: TemplateLibrary;
+  /** Where training runs write their checkpoints (`<dataDir>/checkpoints`): a stopped or failed run resumes from it. */
+  checkpointDir: string;
   /** Ids of the sessions running in this process: their backups are theirs, not left over from a crash. */
   running: Set<string>;
   /** How long after an edit its backup is written. */
@@ -16,7 +18,7 @@ export interface HostServices {
 }
 
 export interface HostServicesOptions {
-  /** The app's data folder: recent list and backups live here. */
+  /** The app's data folder: recent list, backups and training checkpoints live here. */
   dataDir: string;
   templatesDir: string;
   appVersion: string;
@@ -32,6 +34,7 @@ export function createHostServices(o: HostServicesOptions): HostServices {
     recent: new RecentList(join(o.dataDir, 'recent.json')),
     backups: new BackupStore(join(o.dataDir, 'backups')),
     templates: new TemplateLibrary(o.templatesDir),
+    checkpointDir: join(o.dataDir, 'checkpoints'),
     running: new Set(),
     autosaveMs: o.autosaveMs ?? DEFAULT_AUTOSAVE_MS,
     app: { name: 'Convas', version: o.appVersion, runtime: o.runtime },

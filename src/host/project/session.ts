@@ -32,6 +32,8 @@ export class ProjectSession {
   private revision = 0;
   private savedRevision = 0;
   private crash: string | null = null;
+  /** Files the OS offered, still being added to the recent list (see offerFile). */
+  private offering: Promise<void> = Promise.resolve();
   private fileToOpen: string | null = null;
   private backupTimer: ReturnType<typeof setTimeout> | null = null;
   /** Backup writes and removals run one after another, so that a late write never resurrects a removed backup. */
@@ -53,6 +55,8 @@ export class ProjectSession {
 
   /** What the window needs when it loads; the crash report is given once. */
   async startup(): Promise<Startup> {
+    // A file the OS asked to open at launch may still be joining the recent list; the window must see it.
+    await this.offering;
     const crash = this.crash;
     this.crash = null;
     const file = this.fileToOpen;
@@ -73,9 +77,14 @@ export class ProjectSession {
    * A file the operating system asked to open. It joins the recent list, which is what lets the window
    * open it by path; the window is told on its next `startup` (or by an event when it is already running).
    */
-  async offerFile(path: string): Promise<void> {
-    await this.services.recent.add(path);
-    this.fileToOpen = path;
+  offerFile(path: string): Promise<void> {
+    const added = this.offering.then(async () => {
+      await this.services.recent.add(path);
+      this.fileToOpen = path;
+    });
+    // Later offers and startup() wait for this one; a failure to record it is reported to this caller only.
+    this.offering = added.catch(() => undefined);
+    return added;
   }
 
   async newProject(templateId?: string): Promise<OpenedProject> {

@@ -24,7 +24,13 @@ export function serveConnection(ws: WebSocket, services: HostServices, root: str
   const picker = new InPagePicker(root, emit);
   const checkPath = (p: string) => checkInside(root, p);
   const session = new ProjectSession(services, picker, { checkPath });
-  const workbench = new Workbench({ session, dialogs: picker, emit, checkPath });
+  const workbench = new Workbench({
+    session,
+    dialogs: picker,
+    emit,
+    checkPath,
+    checkpointDir: services.checkpointDir,
+  });
   const handlers = createHandlers(services, session, picker, workbench);
 
   ws.on('message', (data, isBinary) => {

@@ -62,6 +62,7 @@ export function createHandlers(
     startTraining: (r) => workbench.startTraining(r),
     pauseTraining: () => workbench.pause(),
     resumeTraining: () => workbench.resume(),
+    resumeFromCheckpoint: (r) => workbench.resumeFromCheckpoint(r),
     stopTraining: () => workbench.stop(),
     trainingState: () => workbench.state(),
     prepareInspection: (r) => workbench.prepareInspection(r),

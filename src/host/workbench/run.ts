@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import type { CompiledGraph, NamedWeights, Tensor } from '../../engine';
 import type { Graph } from '../../shared/graph';
 import { toMetric, type TrainingRun } from '../../shared/project';
@@ -14,7 +15,7 @@ import type {
   TrainingStatus,
 } from '../../shared/training';
 import { CoalescingRelay, type RelayBatch } from '../relay/coalescing-relay';
-import { TrainingSession, type EpochEvent, type StepEvent } from '../session';
+import { TrainingSession, type Checkpoint, type EpochEvent, type StepEvent } from '../session';
 import { featureMapsOf } from './inspect';
 import { LiveModel, LocalModel, type InspectModel } from './model';
 import { runRecord } from './record';
@@ -44,7 +45,21 @@ export interface RunOptions {
   watch(): FeatureWatch | null;
   /** The batch of one that an image reference names, for this run's network. */
   imageFor(ref: ImageRef, model: InspectModel): Promise<Tensor>;
+  /** Written at the end of every epoch, when given: a stopped, failed or diverged run can resume from it. */
+  checkpointPath?: string;
+  /** Continues an earlier run from its checkpoint, keeping that run's start time and its steps up to the checkpoint. */
+  resume?: ResumeFrom;
 }
+
+/** What a resumed run takes over from the run it continues. */
+export interface ResumeFrom {
+  checkpoint: Checkpoint;
+  startedAt: string;
+  points: readonly StepPoint[];
+}
+
+/** The settings a run was started with: a resumed run reuses them. */
+export type RunSettings = Pick<RunOptions, 'graph' | 'compiled' | 'root' | 'datasetName' | 'data' | 'hyper'>;
 
 /** What a run leaves behind. */
 export interface RunResult {
@@ -66,7 +81,8 @@ type Frame = { kind: 'status'; status: TrainingStatus } | { kind: 'maps'; maps: 
  */
 export class Run {
   readonly id = randomUUID();
-  readonly startedAt = new Date().toISOString();
+  /** The first run's start time, for a resumed run: both are one run in the project's history. */
+  readonly startedAt: string;
   phase: 'running' | 'paused' | 'stopping' = 'running';
   readonly points: StepPoint[] = [];
   readonly epochs: EpochPoint[] = [];
@@ -82,6 +98,12 @@ export class Run {
     private readonly o: RunOptions,
     private readonly session: TrainingSession,
   ) {
+    this.startedAt = o.resume?.startedAt ?? new Date().toISOString();
+    const resumed = o.resume?.checkpoint.history ?? [];
+    // The steps after the checkpoint are trained again: only those it holds are kept.
+    const lastStep = resumed[resumed.length - 1]?.globalStep ?? 0;
+    for (const p of o.resume?.points ?? []) if (p.step <= lastStep) this.points.push(p);
+    for (const e of resumed) this.epochs.push(epochPoint(e));
     this.model = new LiveModel(session, () => this.status?.globalStep ?? 0);
     this.relay = new CoalescingRelay((b) => this.send(b), { intervalMs: o.relayIntervalMs });
     this.finished = this.execute();
@@ -110,8 +132,31 @@ export class Run {
         patience: o.hyper.patience,
         threads: o.threads,
       },
+      ...(o.checkpointPath ? { checkpointPath: o.checkpointPath } : {}),
     });
+    if (o.resume) {
+      try {
+        await session.restore(o.resume.checkpoint);
+      } catch (e) {
+        await session.close().catch(() => undefined);
+        throw new Error(`the checkpoint cannot be loaded into this network: ${(e as Error).message}`);
+      }
+    }
     return new Run(o, session);
+  }
+
+  get settings(): RunSettings {
+    const { graph, compiled, root, datasetName, data, hyper } = this.o;
+    return { graph, compiled, root, datasetName, data, hyper };
+  }
+
+  get checkpointPath(): string | undefined {
+    return this.o.checkpointPath;
+  }
+
+  /** Whether this run continues an earlier one from its checkpoint. */
+  get resumed(): boolean {
+    return this.o.resume !== undefined;
   }
 
   get hyper(): Hyperparameters {
@@ -148,6 +193,8 @@ export class Run {
     } catch (e) {
       end = { status: 'failed', epochs: this.epochs.length, reason: (e as Error).message };
     }
+    const resumeFrom = await this.checkpointEpoch(end);
+    if (resumeFrom !== null) end.resumeFrom = resumeFrom;
     await this.frameInFlight;
     this.relay.close();
     let weights: NamedWeights | null = null;
@@ -171,6 +218,19 @@ export class Run {
     return { end, record, weights, model };
   }
 
+  /** The epoch a run that ended early can resume from: its last one, whose checkpoint was written before it was told. */
+  private async checkpointEpoch(end: TrainingEnd): Promise<number | null> {
+    const path = this.o.checkpointPath;
+    const last = this.epochs[this.epochs.length - 1]?.epoch ?? 0;
+    if (!path || last === 0 || last >= this.o.hyper.epochs) return null;
+    if (end.status !== 'stopped' && end.status !== 'failed' && end.status !== 'diverged') return null;
+    const written = await stat(path).then(
+      (s) => s.isFile(),
+      () => false,
+    );
+    return written ? last : null;
+  }
+
   private onStep(s: StepEvent): void {
     const point: StepPoint = { step: s.globalStep, epoch: s.epoch, loss: toMetric(s.loss) };
     this.points.push(point);
@@ -189,16 +249,7 @@ export class Run {
   }
 
   private onEpoch(e: EpochEvent): void {
-    const point: EpochPoint = {
-      epoch: e.epoch,
-      step: e.globalStep,
-      loss: toMetric(e.loss),
-      accuracy: toMetric(e.accuracy),
-      valLoss: toMetric(e.valLoss),
-      valAccuracy: toMetric(e.valAccuracy),
-      seconds: e.seconds,
-      best: e.best,
-    };
+    const point = epochPoint(e);
     this.epochs.push(point);
     this.relay.point({ kind: 'epoch', epoch: point });
   }
@@ -236,4 +287,18 @@ export class Run {
     }
     if (points.length > 0 || epochs.length > 0 || status) this.o.progress({ runId: this.id, points, epochs, status });
   }
+}
+
+/** An epoch as the window and the project's history see it. */
+function epochPoint(e: EpochEvent): EpochPoint {
+  return {
+    epoch: e.epoch,
+    step: e.globalStep,
+    loss: toMetric(e.loss),
+    accuracy: toMetric(e.accuracy),
+    valLoss: toMetric(e.valLoss),
+    valAccuracy: toMetric(e.valAccuracy),
+    seconds: e.seconds,
+    best: e.best,
+  };
 }

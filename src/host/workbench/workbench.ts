@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { compileGraph, sizeOf, type CompiledGraph, type Tensor } from '../../engine';
 import type { OpenedProject, ParsedRequestOf, RequestName } from '../../shared/api';
 import type { Graph } from '../../shared/graph';
@@ -13,9 +16,11 @@ import type {
   HistogramsView,
   ImageRef,
   Saliency,
+  TrainingEnd,
   TrainingState,
 } from '../../shared/training';
 import { DatasetSource, openDataset, sampleDatasetPath, type DatasetBatch } from '../datasets';
+import { readCheckpoint } from '../session';
 import { inputSpecOf } from '../inference/model';
 import type { Dialogs } from '../project/dialogs';
 import type { ProjectSession } from '../project/session';
@@ -34,7 +39,8 @@ import {
   scoreValidation,
   type Scores,
 } from './predictions';
-import { Run, type FeatureWatch, type RunResult } from './run';
+import { graphVersion } from './record';
+import { Run, type FeatureWatch, type ResumeFrom, type RunResult, type RunSettings } from './run';
 import { saliencyOf } from './saliency';
 import { TrustedDatasets } from './trusted';
 
@@ -52,6 +58,17 @@ export interface WorkbenchOptions {
   relayIntervalMs?: number;
   /** Feature-map frames are computed at most this often during a run (default 500 ms: two a second). */
   frameIntervalMs?: number;
+  /**
+   * Where runs write their checkpoint, one file per run (`<id>.checkpoint`), typically `<dataDir>/checkpoints`.
+   * Without it runs write none and a stopped or failed run cannot resume.
+   */
+  checkpointDir?: string;
+}
+
+/** The checkpoint the last run left behind, which `resumeFromCheckpoint` continues from. */
+interface Resumable {
+  path: string;
+  epoch: number;
 }
 
 /** The run that ended last, kept so that a window that reloads can draw it again. */
@@ -81,6 +98,8 @@ export class Workbench {
   /** Settles when the current run's result has been recorded. */
   private concluding: Promise<void> = Promise.resolve();
   private ended: Ended | null = null;
+  /** The ended run's checkpoint, while it can be resumed. */
+  private resumable: Resumable | null = null;
   /** The finished network to inspect (after a run, or prepared from the project's weights). */
   private model: InspectModel | null = null;
   private dropped: { name: string; bytes: Uint8Array; for: InspectModel | null; x: Tensor | null } | null = null;
@@ -114,6 +133,8 @@ export class Workbench {
   /** Another project replaces this one: the run stops (its result still goes to this project) and inspection ends. */
   async beforeProjectChange(): Promise<void> {
     await this.stopAndWait();
+    // The run belonged to the project being replaced: it is not continued into the next one.
+    await this.forgetCheckpoint();
     this.model = null;
     this.scores = null;
     this.dropped = null;
@@ -145,14 +166,63 @@ export class Workbench {
       throw new Error('a training run is already going on; stop it before starting another');
     const compiled = compileForTraining(r.graph);
     const root = this.trusted.folderOf(r.dataset);
-    this.starting = true;
-    const opening = Run.start({
+    const settings: RunSettings = {
       graph: r.graph,
       compiled,
       root,
       datasetName: TrustedDatasets.isSample(root) ? 'built-in sample' : root,
       data: r.data,
       hyper: r.hyper,
+    };
+    this.starting = true;
+    let checkpointPath: string | undefined;
+    try {
+      checkpointPath = await this.newCheckpointPath();
+    } finally {
+      this.starting = false;
+    }
+    return this.launch(settings, checkpointPath, undefined);
+  }
+
+  /**
+   * Continues the last run from the checkpoint it left behind (a stop, a failure, a divergence), with its dataset and
+   * settings; its epochs so far stay, and the epochs still to go are trained. Refused when the network has changed.
+   */
+  async resumeFromCheckpoint(r: Req<'resumeFromCheckpoint'>): Promise<TrainingState> {
+    if (this.starting || this.run)
+      throw new Error('a training run is already going on; stop it before starting another');
+    const ended = this.ended;
+    const resumable = this.resumable;
+    if (!ended || !resumable) throw new Error('there is no stopped run with a checkpoint to resume from');
+    const settings = ended.run.settings;
+    if (graphVersion(r.graph) !== graphVersion(settings.graph)) {
+      throw new Error(
+        `the network has changed since this run stopped after epoch ${resumable.epoch}; ` +
+          'its checkpoint only fits the network it was trained on: undo the change or start a new run',
+      );
+    }
+    this.starting = true;
+    let checkpoint;
+    try {
+      checkpoint = await readCheckpoint(resumable.path);
+    } finally {
+      this.starting = false;
+    }
+    const resume: ResumeFrom = { checkpoint, startedAt: ended.run.startedAt, points: ended.run.points };
+    return this.launch(settings, resumable.path, resume);
+  }
+
+  /** Opens a run and starts it in the background. */
+  private async launch(
+    settings: RunSettings,
+    checkpointPath: string | undefined,
+    resume: ResumeFrom | undefined,
+  ): Promise<TrainingState> {
+    this.starting = true;
+    const opening = Run.start({
+      ...settings,
+      ...(checkpointPath ? { checkpointPath } : {}),
+      ...(resume ? { resume } : {}),
       threads: this.o.threads ?? availableParallelism(),
       relayIntervalMs: this.o.relayIntervalMs ?? 100,
       frameIntervalMs: this.o.frameIntervalMs ?? 500,
@@ -166,7 +236,9 @@ export class Workbench {
       const run = await opening;
       this.run = run;
       this.scores = null;
-      this.concluding = this.conclude(run, root);
+      // The checkpoint is the new run's now (a resumed run writes on to it).
+      this.resumable = null;
+      this.concluding = this.conclude(run, settings.root);
       // The window closed while the run was opening: it ends at once.
       if (this.closed) run.stop();
     } finally {
@@ -192,6 +264,7 @@ export class Workbench {
 
   state(): TrainingState {
     const run = this.run ?? this.ended?.run ?? null;
+    const ended = this.ended?.result.end ?? null;
     const inspectable = this.current();
     return {
       phase: this.starting ? 'starting' : this.run ? this.run.phase : 'idle',
@@ -200,7 +273,7 @@ export class Workbench {
       status: run?.status ?? null,
       points: run ? [...run.points] : [],
       epochs: run ? [...run.epochs] : [],
-      end: this.run ? null : (this.ended?.result.end ?? null),
+      end: this.run || !ended ? null : this.endWithCheckpoint(ended),
       classes: inspectable ? [...inspectable.classes] : null,
     };
   }
@@ -294,6 +367,8 @@ export class Workbench {
   async close(): Promise<void> {
     this.closed = true;
     await this.stopAndWait();
+    // A checkpoint is resumed from this window only: none is left behind in the data folder.
+    await this.forgetCheckpoint();
   }
 
   // ---- inside ----
@@ -316,9 +391,34 @@ export class Workbench {
     await this.concluding;
   }
 
+  /** A file for a new run's checkpoint, replacing the last run's (only the last run can be resumed). */
+  private async newCheckpointPath(): Promise<string | undefined> {
+    await this.forgetCheckpoint();
+    const dir = this.o.checkpointDir;
+    if (!dir) return undefined;
+    await mkdir(dir, { recursive: true });
+    return join(dir, `${randomUUID()}.checkpoint`);
+  }
+
+  private async forgetCheckpoint(): Promise<void> {
+    const path = this.resumable?.path;
+    this.resumable = null;
+    if (path) await rm(path, { force: true });
+  }
+
+  /** How the last run ended, saying whether it can still resume (a new project or run takes that away). */
+  private endWithCheckpoint(end: TrainingEnd): TrainingEnd {
+    const { resumeFrom: _resumeFrom, ...rest } = end;
+    return this.resumable ? { ...rest, resumeFrom: this.resumable.epoch } : rest;
+  }
+
   /** When the run ends: its network becomes the one to inspect, its result joins the project, the window is told. */
   private async conclude(run: Run, root: string): Promise<void> {
     const result = await run.finished;
+    const path = run.checkpointPath;
+    if (result.end.resumeFrom !== undefined && path) this.resumable = { path, epoch: result.end.resumeFrom };
+    // Nothing to resume from (the run finished): its checkpoint goes.
+    else if (path) await rm(path, { force: true }).catch(() => undefined);
     this.model = result.model;
     this.scores = null;
     let project: OpenedProject | null = null;
@@ -327,7 +427,11 @@ export class Workbench {
       project = this.o.session.adoptTraining(result.weights, (content) => ({
         ...content,
         ...(result.weights ? { dataset: location } : {}),
-        history: [...content.history, result.record].slice(-1000),
+        // A resumed run replaces the record of the run it continues: each epoch is in the history once.
+        history: [
+          ...content.history.filter((h) => !run.resumed || h.startedAt !== result.record.startedAt),
+          result.record,
+        ].slice(-1000),
       }));
     } catch {
       // No project to record it in (the window never loaded one): the window still hears how the run ended.

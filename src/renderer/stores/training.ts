@@ -82,6 +82,8 @@ export const useTrainingStore = defineStore('training', () => {
   const modelVersion = ref(0);
 
   const busy = computed(() => BUSY.includes(phase.value));
+  /** The epoch the last run can resume from (it stopped, failed or diverged after it), or null. */
+  const resumeFrom = computed(() => (busy.value ? null : (end.value?.resumeFrom ?? null)));
   const progress = computed(() => {
     const s = status.value;
     if (!s || s.steps === 0) return 0;
@@ -207,6 +209,19 @@ export const useTrainingStore = defineStore('training', () => {
     modelVersion.value++;
   }
 
+  /** Continues the last run from its checkpoint, with its settings; the host refuses if the network has changed. */
+  async function resumeFromCheckpoint(): Promise<void> {
+    if (busy.value || resumeFrom.value === null) return;
+    phase.value = 'starting';
+    const s = await attempt(() => getApi().resumeFromCheckpoint({ graph: toRaw(graphStore.graph) }));
+    if (!s) {
+      phase.value = 'idle';
+      return;
+    }
+    applyState(s);
+    modelVersion.value++;
+  }
+
   async function control(request: 'pauseTraining' | 'resumeTraining' | 'stopTraining'): Promise<void> {
     const s = await attempt(() => getApi()[request]());
     if (s) applyState(s);
@@ -241,6 +256,7 @@ export const useTrainingStore = defineStore('training', () => {
     frame,
     modelVersion,
     busy,
+    resumeFrom,
     progress,
     init,
     refresh,
@@ -248,6 +264,7 @@ export const useTrainingStore = defineStore('training', () => {
     pause: () => control('pauseTraining'),
     resume: () => control('resumeTraining'),
     stop: () => control('stopTraining'),
+    resumeFromCheckpoint,
     prepareInspection,
   };
 });

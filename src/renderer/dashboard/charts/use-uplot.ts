@@ -52,14 +52,28 @@ export function useUplot(
     chart?.destroy();
     chart = null;
     if (!drawable || !el.value) return;
-    chart = new uPlot(options(sizeOf(el.value)), data(), el.value);
+    const initial = data();
+    chart = new uPlot(options(sizeOf(el.value)), initial, el.value);
+    drawnExtent = initial[0].length > 0 ? [initial[0][0], initial[0][initial[0].length - 1]] : null;
   }
+
+  /** The x extent of the data last drawn: a visible range narrower than it means the user zoomed in. */
+  let drawnExtent: [number, number] | null = null;
 
   function update(): void {
     if (!chart || frame) return;
     frame = requestAnimationFrame(() => {
       frame = 0;
-      chart?.setData(data());
+      if (!chart) return;
+      const next = data();
+      const xs = next[0];
+      const { min, max } = chart.scales.x;
+      const zoomed =
+        drawnExtent !== null && min != null && max != null && (min > drawnExtent[0] || max < drawnExtent[1]);
+      // New points extend the axes to show everything, unless the user zoomed in: then the view they chose stays
+      // (a double-click shows everything again, and the axes follow the run from then on).
+      chart.setData(next, !zoomed);
+      if (xs.length > 0) drawnExtent = [xs[0], xs[xs.length - 1]];
     });
   }
 
