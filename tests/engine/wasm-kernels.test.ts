@@ -12,6 +12,7 @@ import {
   type PoolGeometry,
 } from '../../src/engine';
 import { createWasmKernels, supportsRelaxedSimd, type WasmKernels } from '../../src/engine/kernels/wasm';
+import { instantiateKernels, type KernelExports } from '../../src/engine/kernels/wasm/module';
 import { chain } from '../helpers/graphs';
 
 /**
@@ -89,6 +90,17 @@ describe('wasm gemm matches the reference', () => {
           for (const accumulate of [false, true]) checkGemm(wasm, m, n, k, transA, transB, accumulate);
     });
   }
+
+  it('A·Bᵀ too large for the unpacked dot-product path (m·k > 65536, or k > 2048) still goes through packing', () => {
+    // Every transB product of GEMM_SHAPES is small enough for the dot-product path (assembly/dot.ts); these are not.
+    for (const [m, n, k] of [
+      [260, 9, 300],
+      [2, 5, 2100],
+    ] as const) {
+      checkGemm(wasm, m, n, k, false, true, false);
+      checkGemm(wasm, m, n, k, false, true, true);
+    }
+  });
 
   it('m=3 n=2100 k=5: more columns than one B panel (NC = 2048)', () => {
     checkGemm(wasm, 3, 2100, 5, false, false, true);
@@ -203,6 +215,101 @@ describe('wasm convolution matches the reference', () => {
   });
 });
 
+/** conv2dForward's path for a geometry, from the module's own plan: 0 im2col + GEMM, 1 PIXELS tiles, 2 FILTERS. */
+const PATH = { im2col: 0, pixels: 1, filters: 2 } as const;
+
+/**
+ * The direct forward pass (assembly/direct.ts) on geometries that reach each of its branches, and the geometries it
+ * declines. Each case names the path the module's plan must take, so a change to the plan cannot silently leave a
+ * branch untested.
+ */
+const DIRECT: [string, ConvGeometry, keyof typeof PATH][] = [
+  ...[1, 3, 33].map((n): [string, ConvGeometry, keyof typeof PATH] => [
+    `LeNet conv1, batch ${n}: f=6 (4 + 2 filters), 28 = 8+8+8+4 pixels, padded copy`,
+    convGeometry(n, 1, 28, 28, 6, 5, 5, 1, [2, 2, 2, 2]),
+    'pixels',
+  ]),
+  ...[1, 3, 33].map((n): [string, ConvGeometry, keyof typeof PATH] => [
+    `LeNet conv2, batch ${n}: f=16, 10×10 outputs in groups of 4 across rows, read in place`,
+    convGeometry(n, 6, 14, 14, 16, 5, 5, 1, [0, 0, 0, 0]),
+    'filters',
+  ]),
+  ['f=5 (4 + 1), width 15 = 8 + 4 + overlapping 4', convGeometry(2, 2, 13, 15, 5, 3, 3, 1, [1, 1, 1, 1]), 'pixels'],
+  ['f=7 (4 + 3), width 6 = 4 + overlapping 4', convGeometry(2, 3, 8, 6, 7, 3, 3, 1, [1, 1, 1, 1]), 'pixels'],
+  ['f=2, width exactly 4', convGeometry(3, 2, 6, 4, 2, 3, 3, 1, [1, 1, 1, 1]), 'pixels'],
+  ['f=6, unpadded, read in place, width 10', convGeometry(2, 6, 14, 14, 6, 5, 5, 1, [0, 0, 0, 0]), 'pixels'],
+  ['f=8, width 16: whole 8-pixel tiles beat FILTERS', convGeometry(2, 4, 16, 16, 8, 3, 3, 1, [1, 1, 1, 1]), 'pixels'],
+  [
+    '3×1 kernel, no side padding: rows flattened into one of 45 pixels',
+    convGeometry(2, 3, 9, 5, 6, 3, 1, 1, [1, 1, 0, 0]),
+    'pixels',
+  ],
+  ['asymmetric padding (bottom/right only)', convGeometry(2, 3, 8, 9, 3, 2, 2, 1, [0, 1, 0, 1]), 'pixels'],
+  [
+    'f=4 (one half tile), 9×7 = 63 outputs (last group overlaps)',
+    convGeometry(2, 3, 9, 7, 4, 3, 3, 1, [1, 1, 1, 1]),
+    'filters',
+  ],
+  ['f=12 (8 + 4), stride 2, padded', convGeometry(2, 5, 11, 13, 12, 3, 3, 2, [1, 1, 1, 1]), 'filters'],
+  [
+    'f=8, stride 3, input rows and columns left unread',
+    convGeometry(2, 2, 11, 10, 8, 3, 3, 3, [0, 0, 0, 0]),
+    'filters',
+  ],
+  ['f=8, outputs 3 wide (too narrow for PIXELS)', convGeometry(3, 4, 5, 5, 8, 3, 3, 1, [0, 0, 0, 0]), 'filters'],
+  ['f=7, stride 2 (FILTERS needs fours)', convGeometry(2, 2, 13, 13, 7, 3, 3, 2, [1, 1, 1, 1]), 'im2col'],
+  ['f=8, a single output pixel', convGeometry(2, 3, 3, 3, 8, 3, 3, 1, [0, 0, 0, 0]), 'im2col'],
+  [
+    '520 filters × 576 taps: the kernel is too large to pack whole',
+    convGeometry(1, 64, 4, 4, 520, 3, 3, 1, [1, 1, 1, 1]),
+    'im2col',
+  ],
+];
+
+describe('wasm direct convolution forward', () => {
+  let raw: KernelExports;
+  beforeAll(async () => {
+    raw = await instantiateKernels('simd');
+  });
+
+  for (const [label, g, path] of DIRECT) {
+    it(`${label}: takes the ${path} path and matches the reference, with and without bias`, () => {
+      raw.setConvGeometry(g.n, g.c, g.h, g.w, g.f, g.kh, g.kw, g.stride, g.padTop, g.padLeft, g.oh, g.ow);
+      expect(raw.conv2dForwardPath()).toBe(PATH[path]);
+      const x = random(g.n * g.c * g.h * g.w);
+      const kernel = random(g.f * g.c * g.kh * g.kw);
+      for (const bias of [random(g.f), null]) {
+        const want = new Float32Array(g.n * g.f * g.oh * g.ow);
+        const got = new Float32Array(want.length).fill(NaN); // every output must be written
+        referenceKernels.conv2dForward(g, x, kernel, bias, want);
+        wasm.conv2dForward(g, x, kernel, bias, got);
+        expectClose(got, want, `conv2dForward ${label} bias=${bias !== null}`);
+      }
+    });
+  }
+
+  it('a call after a differently planned one starts from a clean plan (padded copy, then in place)', () => {
+    const x1 = random(2 * 28 * 28);
+    const k1 = random(6 * 25);
+    const g1 = convGeometry(2, 1, 28, 28, 6, 5, 5, 1, [2, 2, 2, 2]);
+    const g2 = convGeometry(2, 6, 14, 14, 16, 5, 5, 1, [0, 0, 0, 0]);
+    const x2 = random(2 * 6 * 14 * 14);
+    const k2 = random(16 * 150);
+    for (let round = 0; round < 2; round++) {
+      for (const [g, x, kernel] of [
+        [g1, x1, k1],
+        [g2, x2, k2],
+      ] as const) {
+        const want = new Float32Array(g.n * g.f * g.oh * g.ow);
+        const got = new Float32Array(want.length);
+        referenceKernels.conv2dForward(g, x, kernel, null, want);
+        wasm.conv2dForward(g, x, kernel, null, got);
+        expectClose(got, want, `conv2dForward round ${round} f=${g.f}`);
+      }
+    }
+  });
+});
+
 function poolGeometry(
   n: number,
   c: number,
@@ -220,7 +327,9 @@ function poolGeometry(
 const POOLS: [string, PoolGeometry][] = [
   ['2×2 s2 on 8×8 (vector path)', poolGeometry(2, 3, 8, 8, 2, 2, 0)],
   ['2×2 s2 on 13×17 (vector path, odd edges, scalar tail)', poolGeometry(2, 3, 13, 17, 2, 2, 0)],
-  ['2×2 s2 on 28×28, 6 channels (LeNet)', poolGeometry(2, 6, 28, 28, 2, 2, 0)],
+  ['2×2 s2 on 28×28, 6 channels (LeNet; 14 = 12 + an overlapping 4)', poolGeometry(2, 6, 28, 28, 2, 2, 0)],
+  ['2×2 s2 on 10×11, 16 channels (LeNet; 5 = 4 + an overlapping 4)', poolGeometry(3, 16, 10, 11, 2, 2, 0)],
+  ['2×2 s2 on 6×7 (3 outputs a row: scalar path)', poolGeometry(2, 2, 6, 7, 2, 2, 0)],
   ['3×3 s2 pad 1 on 7×9', poolGeometry(2, 2, 7, 9, 3, 2, 1)],
   ['3×3 s1 pad 1 on 5×5', poolGeometry(1, 3, 5, 5, 3, 1, 1)],
   ['2×2 s1 pad 1 on 3×4', poolGeometry(1, 2, 3, 4, 2, 1, 1)],
@@ -272,6 +381,27 @@ describe('wasm pooling matches the reference', () => {
     });
   }
 
+  it('max pooling with NaNs: the same winners and outputs as the reference (a NaN never wins unless it comes first)', () => {
+    // The four-at-a-time 2×2 path (with an overlapping last group) and the general path.
+    const picked = POOLS.filter(([label]) => label.startsWith('2×2 s2 on 28×28') || label.startsWith('3×3 s2 pad 1'));
+    expect(picked).toHaveLength(2);
+    for (const [label, g] of picked) {
+      const xs = g.n * g.c * g.h * g.w;
+      const ys = g.n * g.c * g.oh * g.ow;
+      // Every fourth value NaN, so that NaNs land on every cell position of the windows, first cells included.
+      const x = random(xs).map((v, i) => (i % 4 === (i >> 5) % 4 ? NaN : v));
+      const wantY = new Float32Array(ys);
+      const wantA = new Int32Array(ys);
+      const gotY = new Float32Array(ys);
+      const gotA = new Int32Array(ys);
+      referenceKernels.maxPoolForward(g, x, wantY, wantA);
+      wasm.maxPoolForward(g, x, gotY, gotA);
+      expect(Array.from(gotA), `argmax ${label}`).toEqual(Array.from(wantA));
+      expect(wantY.some(Number.isNaN), `some window of ${label} starts with a NaN`).toBe(true);
+      expect(Array.from(gotY), `output ${label}`).toEqual(Array.from(wantY)); // toEqual treats NaN as equal to NaN
+    }
+  });
+
   it('the all-padding windows of "2×2 s1 pad 2" really are there (argmax -1, output 0)', () => {
     const [, g] = POOLS[POOLS.length - 1];
     const y = new Float32Array(g.n * g.c * g.oh * g.ow);
@@ -283,13 +413,16 @@ describe('wasm pooling matches the reference', () => {
 });
 
 describe('wasm memory is reused between calls', () => {
-  it('grows on the first call of a size and never again for repeats or smaller calls', async () => {
+  it('grows on the first call of each kernel and size, never again for repeats or smaller calls', async () => {
     const k = await createWasmKernels({ variant: 'simd' });
     const g = convGeometry(4, 3, 16, 16, 8, 3, 3, 1, [1, 1, 1, 1]);
     const x = random(4 * 3 * 16 * 16);
     const kernel = random(8 * 27);
     const y = new Float32Array(4 * 8 * 16 * 16);
+    // The first call of each kernel sizes the memory for it (the forward pass needs less scratch than backward's).
     k.conv2dForward(g, x, kernel, null, y);
+    k.conv2dBackwardInput(g, y, kernel, x);
+    k.gemm(8, 8, 8, kernel, false, kernel, true, y, false);
     const grown = k.memoryBytes();
     for (let i = 0; i < 5; i++) {
       k.conv2dForward(g, x, kernel, null, y);
@@ -366,13 +499,16 @@ describe('the relaxed-SIMD (fused multiply-add) build', () => {
       checkGemm(relaxed, m, n, k, false, true, true);
       checkGemm(relaxed, m, n, k, true, false, false);
     }
-    const [label, g] = CONVS[2];
-    const x = random(g.n * g.c * g.h * g.w);
-    const kernel = random(g.f * g.c * g.kh * g.kw);
-    const want = new Float32Array(g.n * g.f * g.oh * g.ow);
-    const got = new Float32Array(want.length);
-    referenceKernels.conv2dForward(g, x, kernel, null, want);
-    relaxed.conv2dForward(g, x, kernel, null, got);
-    expectClose(got, want, `relaxed conv2dForward ${label}`);
+    // im2col + GEMM, then both tile shapes of the direct forward pass.
+    for (const [label, g] of [CONVS[2], DIRECT[0], DIRECT[3]]) {
+      const x = random(g.n * g.c * g.h * g.w);
+      const kernel = random(g.f * g.c * g.kh * g.kw);
+      const bias = random(g.f);
+      const want = new Float32Array(g.n * g.f * g.oh * g.ow);
+      const got = new Float32Array(want.length);
+      referenceKernels.conv2dForward(g, x, kernel, bias, want);
+      relaxed.conv2dForward(g, x, kernel, bias, got);
+      expectClose(got, want, `relaxed conv2dForward ${label}`);
+    }
   });
 });

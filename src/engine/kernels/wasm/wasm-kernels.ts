@@ -78,7 +78,7 @@ export function bindKernels(ex: KernelExports, arena: WasmArena, variant: WasmVa
       const pk = arena.take(g.f * ckk);
       const pbias = arena.take(bias ? g.f : 0);
       const py = arena.take(ys);
-      const col = arena.take(ckk * ohw);
+      const col = arena.take(ex.conv2dForwardScratch());
       arena.commit('conv2dForward');
       arena.write(px, x, xs);
       arena.write(pk, kernel, g.f * ckk);

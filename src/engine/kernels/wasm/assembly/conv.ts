@@ -1,54 +1,16 @@
 /* eslint-disable @typescript-eslint/ban-ts-comment */
 // @ts-nocheck
 // AssemblyScript (see ../README.md): asc type-checks it against ./tsconfig.json; the app's type-check skips it.
+import { C, F, H, KH, KW, N, OH, OW, PAD_LEFT, PAD_TOP, S, W } from './conv-geometry';
+import { directForward, directScratchFloats, directShape, useDirectForward } from './direct';
 import { gemmStrided } from './gemm';
-import { addInto, addScalar, sum } from './simd';
+import { addInto, addScalar, copyRun, sum } from './simd';
 
 /**
- * Convolution lowered to GEMM through im2col, image by image, into one column buffer the caller reuses.
- * The geometry (ConvGeometry of ../../types.ts) is set once per call by setConvGeometry rather than passed to every
- * function. Layouts: x[n,c,h,w], kernel[f, c·kh·kw], y and dy[n,f,oh,ow], col[c·kh·kw, oh·ow].
+ * Convolution lowered to GEMM through im2col, image by image, into one column buffer the caller reuses; the forward
+ * pass goes to direct.ts instead whenever its plan takes the geometry. Layouts: x[n,c,h,w], kernel[f, c·kh·kw], y
+ * and dy[n,f,oh,ow], col[c·kh·kw, oh·ow].
  */
-let N = 0;
-let C = 0;
-let H = 0;
-let W = 0;
-let F = 0;
-let KH = 0;
-let KW = 0;
-let S = 1;
-let PAD_TOP = 0;
-let PAD_LEFT = 0;
-let OH = 0;
-let OW = 0;
-
-export function setConvGeometry(
-  n: i32,
-  c: i32,
-  h: i32,
-  w: i32,
-  f: i32,
-  kh: i32,
-  kw: i32,
-  stride: i32,
-  padTop: i32,
-  padLeft: i32,
-  oh: i32,
-  ow: i32,
-): void {
-  N = n;
-  C = c;
-  H = h;
-  W = w;
-  F = f;
-  KH = kh;
-  KW = kw;
-  S = stride;
-  PAD_TOP = padTop;
-  PAD_LEFT = padLeft;
-  OH = oh;
-  OW = ow;
-}
 
 /** A 1×1, stride-1, unpadded convolution: the image already is its own column matrix, so im2col is skipped. */
 function isPointwise(): bool {
@@ -132,15 +94,29 @@ function col2im(col: usize, dx: usize): void {
   }
 }
 
-/** dst[0..len) = src[0..len), four floats at a time (runs are short: a copy loop beats memory.copy's call). */
-function copyRun(dst: usize, src: usize, len: i32): void {
-  let i = 0;
-  for (; i + 4 <= len; i += 4) v128.store(dst + ((<usize>i) << 2), v128.load(src + ((<usize>i) << 2)));
-  for (; i < len; i++) store<f32>(dst + ((<usize>i) << 2), load<f32>(src + ((<usize>i) << 2)));
+/** The path conv2dForward takes for the geometry just set: 0 im2col + GEMM, 1 direct PIXELS, 2 direct FILTERS. */
+export function conv2dForwardPath(): i32 {
+  return useDirectForward() ? directShape() : 0;
 }
 
-/** y = kernel · im2col(x) + bias, image by image: out[f × oh·ow] = kernel[f × ckk] · col[ckk × oh·ow]. */
+/**
+ * Floats of scratch (`col`) conv2dForward needs for the geometry just set: direct.ts's packed kernel and padded
+ * image, or im2col's column matrix for one image.
+ */
+export function conv2dForwardScratch(): i32 {
+  return useDirectForward() ? directScratchFloats() : C * KH * KW * OH * OW;
+}
+
+/**
+ * y = conv(x, kernel) + bias: direct.ts when its plan takes the geometry (most convolutions: see there), otherwise
+ * im2col + GEMM, image by image: out[f × oh·ow] = kernel[f × ckk] · col[ckk × oh·ow]. `col` holds
+ * conv2dForwardScratch() floats.
+ */
 export function conv2dForward(x: usize, kernel: usize, bias: usize, hasBias: bool, y: usize, col: usize): void {
+  if (useDirectForward()) {
+    directForward(x, kernel, bias, hasBias, y, col);
+    return;
+  }
   const ckk = C * KH * KW;
   const ohw = OH * OW;
   const pointwise = isPointwise();

@@ -1,6 +1,7 @@
 /* eslint-disable @typescript-eslint/ban-ts-comment */
 // @ts-nocheck
 // AssemblyScript (see ../README.md): asc type-checks it against ./tsconfig.json; the app's type-check skips it.
+import { gemmDot, useDot } from './dot';
 import { EDGE_TILE, KC, MC, MR, NC, NR, PACK_A, PACK_B } from './layout';
 import { packA, packB } from './pack';
 import { madd } from './simd';
@@ -103,6 +104,10 @@ export function gemmStrided(
   const ldcBytes = (<usize>ldc) << 2;
   if (k <= 0) {
     if (!accumulate) for (let i = 0; i < m; i++) memory.fill(c + <usize>i * ldcBytes, 0, (<usize>n) << 2);
+    return;
+  }
+  if (!transA && transB && useDot(m, k)) {
+    gemmDot(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
     return;
   }
   for (let jc = 0; jc < n; jc += NC) {

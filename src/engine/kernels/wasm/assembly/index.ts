@@ -13,5 +13,12 @@ export function scratchBase(): usize {
 }
 
 export { gemm } from './gemm';
-export { conv2dBackwardFilter, conv2dBackwardInput, conv2dForward, setConvGeometry } from './conv';
+export {
+  conv2dBackwardFilter,
+  conv2dBackwardInput,
+  conv2dForward,
+  conv2dForwardPath,
+  conv2dForwardScratch,
+} from './conv';
+export { setConvGeometry } from './conv-geometry';
 export { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, setPoolGeometry } from './pool';

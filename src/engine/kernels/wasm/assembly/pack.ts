@@ -11,7 +11,7 @@ import { MR, NR, PACK_A, PACK_B } from './layout';
  */
 
 /** Rows of a 4×4 block in, columns out: o[q] lane r = row r lane q. */
-function transposeStore(dst: usize, stride: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
+export function transposeStore(dst: usize, stride: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
   const t0 = f32x4.shuffle(r0, r1, 0, 4, 1, 5); // r0[0] r1[0] r0[1] r1[1]
   const t1 = f32x4.shuffle(r0, r1, 2, 6, 3, 7); // r0[2] r1[2] r0[3] r1[3]
   const t2 = f32x4.shuffle(r2, r3, 0, 4, 1, 5);

@@ -87,55 +87,67 @@ export function maxPoolForward(x: usize, y: usize, argmax: usize): void {
 /**
  * Four outputs at a time: 8 consecutive floats of each of the two input rows split into even and odd columns give
  * the four cells of four windows; cells are compared in row-major order with a strict '>' like the general path.
+ * A row whose width is not a multiple of 4 ends with a group overlapping the previous one (it rewrites the same
+ * values) rather than a scalar tail: on activations (ReLU's zeros tie) the tail's comparisons are mispredicted so
+ * often that LeNet's first pooling (14 outputs a row) took 1.7× as long with one. Rows narrower than 4 are scalar.
  */
 function maxPool2x2(x: usize, y: usize, argmax: usize): void {
-  const lanes = i32x4(0, 2, 4, 6);
-  let o = 0;
   for (let p = 0; p < N * C; p++) {
     for (let oy = 0; oy < OH; oy++) {
       const top = p * H * W + 2 * oy * W; // flat index of the window row's first pixel
-      let ox = 0;
-      for (; ox + 4 <= OW; ox += 4, o += 4) {
-        const i00 = i32x4.add(i32x4.splat(top + 2 * ox), lanes);
-        const r0 = at(x, top + 2 * ox);
-        const r1 = at(x, top + W + 2 * ox);
-        const a0 = v128.load(r0);
-        const a1 = v128.load(r0, 16);
-        const b0 = v128.load(r1);
-        const b1 = v128.load(r1, 16);
-        let best = f32x4.shuffle(a0, a1, 0, 2, 4, 6);
-        let win = i00;
-        let v = f32x4.shuffle(a0, a1, 1, 3, 5, 7);
-        let m = f32x4.gt(v, best);
-        best = v128.bitselect(v, best, m);
-        win = v128.bitselect(i32x4.add(i00, i32x4.splat(1)), win, m);
-        v = f32x4.shuffle(b0, b1, 0, 2, 4, 6);
-        m = f32x4.gt(v, best);
-        best = v128.bitselect(v, best, m);
-        win = v128.bitselect(i32x4.add(i00, i32x4.splat(W)), win, m);
-        v = f32x4.shuffle(b0, b1, 1, 3, 5, 7);
-        m = f32x4.gt(v, best);
-        best = v128.bitselect(v, best, m);
-        win = v128.bitselect(i32x4.add(i00, i32x4.splat(W + 1)), win, m);
-        v128.store(at(y, o), best);
-        v128.store(at(argmax, o), win);
-      }
-      for (; ox < OW; ox++, o++) {
-        let win = top + 2 * ox;
-        let best = load<f32>(at(x, win));
-        for (let d = 1; d < 4; d++) {
-          const i = top + (d >> 1) * W + 2 * ox + (d & 1);
-          const v = load<f32>(at(x, i));
-          if (v > best) {
-            best = v;
-            win = i;
+      const row = (p * OH + oy) * OW; // flat index of the row's first output
+      if (OW < 4) {
+        for (let ox = 0; ox < OW; ox++) {
+          let win = top + 2 * ox;
+          let best = load<f32>(at(x, win));
+          for (let d = 1; d < 4; d++) {
+            const i = top + (d >> 1) * W + 2 * ox + (d & 1);
+            const v = load<f32>(at(x, i));
+            if (v > best) {
+              best = v;
+              win = i;
+            }
           }
+          store<f32>(at(y, row + ox), best);
+          store<i32>(at(argmax, row + ox), win);
         }
-        store<f32>(at(y, o), best);
-        store<i32>(at(argmax, o), win);
+        continue;
       }
+      let ox = 0;
+      for (; ox + 4 <= OW; ox += 4) maxPool2x2Four(x, y, argmax, top, row, ox);
+      if (ox < OW) maxPool2x2Four(x, y, argmax, top, row, OW - 4);
     }
   }
+}
+
+/** Outputs ox..ox+3 of the output row starting at flat index `row`, whose windows start at input index `top`. */
+function maxPool2x2Four(x: usize, y: usize, argmax: usize, top: i32, row: i32, ox: i32): void {
+  const r0 = at(x, top + 2 * ox);
+  const r1 = at(x, top + W + 2 * ox);
+  const a0 = v128.load(r0);
+  const a1 = v128.load(r0, 16);
+  const b0 = v128.load(r1);
+  const b1 = v128.load(r1, 16);
+  const c0 = f32x4.shuffle(a0, a1, 0, 2, 4, 6);
+  const c1 = f32x4.shuffle(a0, a1, 1, 3, 5, 7);
+  const c2 = f32x4.shuffle(b0, b1, 0, 2, 4, 6);
+  const c3 = f32x4.shuffle(b0, b1, 1, 3, 5, 7);
+  // pmax(best, c) is best < c ? c : best, the strict '>' of the general path (NaN never wins, ties keep the earlier
+  // cell); the masks record which cell last won, and its offset in the window (0, 1, W or W+1) follows from them.
+  const m1 = f32x4.gt(c1, c0);
+  let best = f32x4.pmax(c0, c1);
+  const m2 = f32x4.gt(c2, best);
+  best = f32x4.pmax(best, c2);
+  const m3 = f32x4.gt(c3, best);
+  best = f32x4.pmax(best, c3);
+  const offset = v128.bitselect(
+    i32x4.splat(W + 1),
+    v128.bitselect(i32x4.splat(W), v128.and(m1, i32x4.splat(1)), m2),
+    m3,
+  );
+  const first = i32x4.add(i32x4.splat(top + 2 * ox), i32x4(0, 2, 4, 6));
+  v128.store(at(y, row + ox), best);
+  v128.store(at(argmax, row + ox), i32x4.add(first, offset));
 }
 
 /**
