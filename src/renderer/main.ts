@@ -3,6 +3,7 @@ import { createApp } from 'vue';
 import VueKonva from 'vue-konva';
 import { z } from 'zod';
 import App from './App.vue';
+import './theme.css';
 
 // The page's CSP forbids eval: zod must not probe for it (the refused probe is reported as a CSP violation).
 z.config({ jitless: true });

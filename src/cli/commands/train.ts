@@ -4,9 +4,9 @@ import { resolve } from 'node:path';
 import { OPTIMIZER_KINDS, type OptimizerKind } from '../../engine';
 import { sampleDatasetPath } from '../../host/datasets';
 import { readProjectFile, writeProjectFile } from '../../host/project/project-file';
-import { readCheckpoint, TrainingSession, type SessionEnd } from '../../host/session';
+import { epochRecord, readCheckpoint, TrainingSession, type SessionEnd } from '../../host/session';
 import { parseGraph, type Graph } from '../../shared/graph';
-import { toMetric, type TrainingRun } from '../../shared/project';
+import type { TrainingRun } from '../../shared/project';
 import { choiceOption, intOption, numberOption, parse, required } from '../args';
 import { CliError } from '../errors';
 import { ProgressBar } from '../progress';
@@ -108,15 +108,7 @@ export const train: Command = {
           weightDecay: hyper.optimizer.weightDecay,
           data: root ?? sampleDatasetPath(),
         },
-        epochs: history.map((e) => ({
-          epoch: e.epoch,
-          step: e.globalStep,
-          loss: toMetric(e.loss),
-          accuracy: toMetric(e.accuracy),
-          valLoss: toMetric(e.valLoss),
-          valAccuracy: toMetric(e.valAccuracy),
-          seconds: e.seconds,
-        })),
+        epochs: history.map(epochRecord),
         ...(end.status === 'diverged' || end.status === 'early-stopped' ? { stopped: end.reason } : {}),
         ...(end.status === 'stopped' ? { stopped: `stopped by the user after epoch ${end.epochs}` } : {}),
       };

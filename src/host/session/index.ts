@@ -1,4 +1,5 @@
 /** Training runs on image folders, for the desktop app, the browser mode and the command line. */
 export { CheckpointError, readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint';
+export { epochRecord } from './record';
 export { DatasetMismatchError, TrainingSession, type SessionListeners } from './session';
 export type { DataSettings, EpochEvent, Hyperparameters, SessionConfig, SessionEnd, StepEvent } from './types';

@@ -15,7 +15,7 @@ import type {
   TrainingStatus,
 } from '../../shared/training';
 import { CoalescingRelay, type RelayBatch } from '../relay/coalescing-relay';
-import { TrainingSession, type Checkpoint, type EpochEvent, type StepEvent } from '../session';
+import { epochRecord, TrainingSession, type Checkpoint, type EpochEvent, type StepEvent } from '../session';
 import { featureMapsOf } from './inspect';
 import { LiveModel, LocalModel, type InspectModel } from './model';
 import { runRecord } from './record';
@@ -291,14 +291,5 @@ export class Run {
 
 /** An epoch as the window and the project's history see it. */
 function epochPoint(e: EpochEvent): EpochPoint {
-  return {
-    epoch: e.epoch,
-    step: e.globalStep,
-    loss: toMetric(e.loss),
-    accuracy: toMetric(e.accuracy),
-    valLoss: toMetric(e.valLoss),
-    valAccuracy: toMetric(e.valAccuracy),
-    seconds: e.seconds,
-    best: e.best,
-  };
+  return { ...epochRecord(e), best: e.best };
 }

@@ -1,7 +1,7 @@
 import { onScopeDispose, ref, type Ref } from 'vue';
 import type { Category } from '../../engine';
 
-/** The canvas's colours. Konva draws on a canvas, so it cannot read CSS variables; these mirror editor.css. */
+/** The canvas's colours. Konva draws on a canvas, so it cannot read CSS variables; these mirror src/renderer/theme.css. */
 export interface CanvasTheme {
   background: string;
   grid: string;
