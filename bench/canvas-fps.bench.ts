@@ -18,19 +18,15 @@
  * run drags a node, where every frame is an edit (a command, the history, the store) and a full redraw; it is
  * reported alongside, not part of the target.
  */
-import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { writeProjectFile } from '../src/host/project/project-file';
-import { startServer } from '../src/host/server/server';
+import { openApp, startBrowserMode } from '../tests/e2e/harness/browser-mode';
 import type { Graph, GraphEdge, GraphNode } from '../src/shared/graph';
 import { newProjectContent } from '../src/shared/project';
 
-const CHROMIUM = '/usr/bin/chromium';
-const RENDERER = resolve('out/renderer');
 const TARGET_FPS = 50;
 const NODES = 200;
 
@@ -131,33 +127,14 @@ function measure(page: Page, kind: 'pan' | 'zoom' | 'drag', ms: number): Promise
 }
 
 async function main(): Promise<void> {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}`);
-  if (!existsSync(join(RENDERER, 'index.html')))
-    throw new Error(`${RENDERER}/index.html is missing: run npm run build`);
-  const dir = await mkdtemp(join(tmpdir(), 'convas-fps-'));
-  const root = join(dir, 'home');
-  await mkdir(root);
-  await writeProjectFile(join(root, 'big.convas'), newProjectContent(bigGraph(), '200 layers'), {});
-  // A copy of the build, so that a rebuild of out/ meanwhile cannot pull the page from under the run.
-  await cp(RENDERER, join(dir, 'renderer'), { recursive: true });
-  const server = await startServer({
-    root,
-    dataDir: join(dir, 'data'),
-    rendererDir: join(dir, 'renderer'),
-    templatesDir: resolve('resources/templates'),
-    appVersion: 'bench',
-  });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-  });
+  const mode = await startBrowserMode({ name: 'fps' });
+  const { browser } = mode;
+  await writeProjectFile(join(mode.root, 'big.convas'), newProjectContent(bigGraph(), '200 layers'), {});
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     // tsx keeps function names with a helper, __name, that the page does not have; the measuring code needs it.
     await page.addInitScript({ content: 'globalThis.__name = (f) => f;' });
-    await page.goto(server.url);
-    await page.locator('[data-ready="true"]').waitFor();
+    await openApp(page, mode.server);
     await page.getByTestId('open').click();
     await page.getByTestId('entry-big.convas').click();
     await page.getByTestId('picker-confirm').click();
@@ -224,9 +201,7 @@ async function main(): Promise<void> {
     const verdict = worst >= TARGET_FPS ? 'meet' : 'MISS';
     console.log(`pan and zoom ${verdict} the target of ${TARGET_FPS} fps (lowest ${worst.toFixed(1)} fps)`);
   } finally {
-    await browser.close();
-    await server.close();
-    await rm(dir, { recursive: true, force: true });
+    await mode.close();
   }
 }
 

@@ -1,81 +1,45 @@
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BackupStore } from '../../src/host/project/backups';
 import { readProjectFile } from '../../src/host/project/project-file';
-import { startServer, type RunningServer } from '../../src/host/server/server';
+import type { RunningServer } from '../../src/host/server/server';
 import { TemplateLibrary } from '../../src/host/templates/library';
 import { newProjectContent } from '../../src/shared/project';
 import pkg from '../../package.json';
+import { openApp as openAppIn, startBrowserMode, watchProblems, type BrowserMode } from './harness/browser-mode';
 
 /**
- * The browser mode in a real Chromium: the server is started here (port 0, 127.0.0.1), Debian's chromium is
+ * The browser mode in a real Chromium: the harness starts the server (port 0, 127.0.0.1) and Debian's chromium,
  * driven by playwright-core, and both are closed at the end. Needs the renderer built (`npm run build`).
  * A failing test leaves a screenshot in tests/e2e/artifacts/.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const RENDERER = resolve('out/renderer');
 const ARTIFACTS = resolve('tests/e2e/artifacts');
 
-let dir: string;
+let mode: BrowserMode;
 let root: string;
 let server: RunningServer;
-let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 /** Console errors and uncaught exceptions of the page under test. */
 let problems: string[];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`Chromium is missing at ${CHROMIUM}: .ci/run installs it (apt-get install chromium)`);
-  if (!existsSync(join(RENDERER, 'index.html')))
-    throw new Error(`${RENDERER}/index.html is missing: run npm run build first`);
-  dir = await mkdtemp(join(tmpdir(), 'convas-e2e-'));
-  root = join(dir, 'home');
-  await mkdir(root);
-  server = await startServer({
-    root,
-    dataDir: join(dir, 'data'),
-    rendererDir: RENDERER,
-    templatesDir: resolve('resources/templates'),
-    appVersion: pkg.version,
-  });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  mode = await startBrowserMode({ name: 'e2e' });
+  ({ root, server } = mode);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await mode?.close();
 });
 
 /** Every test gets a fresh context (fresh cookies and storage) and page. */
 beforeEach(async () => {
-  context = await browser.newContext();
+  context = await mode.browser.newContext();
   page = await context.newPage();
   page.setDefaultTimeout(15_000);
-  problems = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  problems = watchProblems(page);
   page.on('dialog', (d) => void d.accept());
 });
 
@@ -89,11 +53,7 @@ afterEach(async (ctx) => {
 });
 
 /** Opens the app with the token and waits until it has loaded its project. */
-async function openApp(): Promise<void> {
-  const response = await page.goto(server.url);
-  expect(response?.status()).toBe(200);
-  await page.locator('[data-ready="true"]').waitFor();
-}
+const openApp = () => openAppIn(page, server);
 
 const title = () => page.getByTestId('title').innerText();
 const layers = () => page.getByTestId('node-count');
@@ -209,7 +169,7 @@ describe('browser mode in Chromium', () => {
   it('offers unsaved work left by a crash, and restores it as unsaved', async () => {
     // What a crashed session leaves behind: a backup no running session owns.
     const template = await new TemplateLibrary(resolve('resources/templates')).load('small-mlp');
-    const backups = new BackupStore(join(dir, 'data', 'backups'));
+    const backups = new BackupStore(join(mode.dataDir, 'backups'));
     await backups.write(
       '0000dead-0000-4000-8000-00000000beef',
       newProjectContent(template.graph, 'Crashed work'),

@@ -1,78 +1,48 @@
-import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readProjectFile } from '../../src/host/project/project-file';
-import { startServer, type RunningServer } from '../../src/host/server/server';
+import type { RunningServer } from '../../src/host/server/server';
 import type { Point } from '../../src/renderer/commands/types';
 import type { NodeText } from '../../src/renderer/editor/canvas/node-text';
 import type { Graph } from '../../src/shared/graph';
-import pkg from '../../package.json';
+import { startBrowserMode, watchProblems, type BrowserMode } from './harness/browser-mode';
 
 /**
  * The canvas editor in Debian's Chromium through the browser mode, driven with the real mouse and keyboard:
- * the server (127.0.0.1, port 0) and the browser are started here and closed at the end, as in
- * browser-mode.test.ts. Needs the renderer built (`npm run build`). Screenshots of the key steps go to
+ * the harness (./harness/browser-mode.ts) starts the server (127.0.0.1, port 0) and the browser and closes them
+ * at the end. Needs the renderer built (`npm run build`). Screenshots of the key steps go to
  * tests/e2e/artifacts/canvas/, and the one the README shows to docs/canvas.png.
  *
  * Konva draws pixels, so the test finds ports and reads node text through window.__convasCanvas, a read-only
  * probe the canvas installs (src/renderer/editor/canvas/probe.ts); every action goes through the real mouse.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const RENDERER = resolve('out/renderer');
 const ARTIFACTS = resolve('tests/e2e/artifacts/canvas');
 const README_SHOT = resolve('docs/canvas.png');
 
-let dir: string;
+let mode: BrowserMode;
 let root: string;
 let server: RunningServer;
-let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let problems: string[];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: apt-get install chromium`);
-  if (!existsSync(join(RENDERER, 'index.html')))
-    throw new Error(`${RENDERER}/index.html is missing: run npm run build`);
-  dir = await mkdtemp(join(tmpdir(), 'convas-canvas-e2e-'));
-  root = join(dir, 'home');
-  await mkdir(root);
+  mode = await startBrowserMode({ name: 'canvas-e2e' });
+  ({ root, server } = mode);
   await mkdir(ARTIFACTS, { recursive: true });
-  // A copy of the build, so that a rebuild of out/ while the tests run (npm run build elsewhere) cannot pull the
-  // page from under them.
-  await cp(RENDERER, join(dir, 'renderer'), { recursive: true });
-  server = await startServer({
-    root,
-    dataDir: join(dir, 'data'),
-    rendererDir: join(dir, 'renderer'),
-    templatesDir: resolve('resources/templates'),
-    appVersion: pkg.version,
-  });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-  });
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await mode?.close();
 });
 
 beforeEach(async () => {
-  context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
+  context = await mode.browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
   page = await context.newPage();
   page.setDefaultTimeout(15_000);
-  problems = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  problems = watchProblems(page);
   page.on('dialog', (d) => void d.accept());
 });
 

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -19,6 +19,8 @@ export interface BrowserMode {
   browser: Browser;
   /** The folder the in-page pickers show. */
   root: string;
+  /** The server's data folder (recent list, backups, checkpoints). */
+  dataDir: string;
   close(): Promise<void>;
 }
 
@@ -29,11 +31,15 @@ export async function startBrowserMode(o: { name: string; chromiumArgs?: string[
   }
   const dir = await mkdtemp(join(tmpdir(), `convas-${o.name}-`));
   const root = join(dir, 'home');
+  const dataDir = join(dir, 'data');
   await mkdir(root);
+  // A copy of the build, so that a rebuild of out/ while the tests run cannot pull the page from under them.
+  const rendererDir = join(dir, 'renderer');
+  await cp(RENDERER, rendererDir, { recursive: true });
   const server = await startServer({
     root,
-    dataDir: join(dir, 'data'),
-    rendererDir: RENDERER,
+    dataDir,
+    rendererDir,
     templatesDir: resolve('resources/templates'),
     appVersion: pkg.version,
   });
@@ -46,6 +52,7 @@ export async function startBrowserMode(o: { name: string; chromiumArgs?: string[
         '--headless',
         '--no-sandbox',
         '--disable-gpu',
+        '--disable-quic',
         '--no-first-run',
         '--disable-background-networking',
         '--disable-component-update',
@@ -62,6 +69,7 @@ export async function startBrowserMode(o: { name: string; chromiumArgs?: string[
     server,
     browser,
     root,
+    dataDir,
     async close() {
       await browser.close().catch(() => undefined);
       await server.close();
