@@ -30,5 +30,6 @@ export {
   type OptimizerKind,
   type OptimizerState,
 } from './optim';
+export { probabilitiesOf } from './probabilities';
 export { argmaxRows, computeLoss, evaluate, gather, Trainer, type Evaluation, type Examples } from './train';
 export { kernels, referenceKernels, useKernels, type ConvGeometry, type Kernels, type PoolGeometry } from './kernels';

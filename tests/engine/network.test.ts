@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeLoss, evaluate, Network, Rng, tensor, Trainer, type Examples } from '../../src/engine';
+import { computeLoss, evaluate, Network, probabilitiesOf, Rng, tensor, Trainer, type Examples } from '../../src/engine';
 import { dag, chain } from '../helpers/graphs';
 import { loadFashion } from '../helpers/fashion';
 
@@ -158,5 +158,16 @@ describe('the network as a whole', () => {
     );
     expect(() => net.setWeights({ 'd.kernel': tensor([2, 3]) })).toThrow(/missing 'd\.bias'/);
     expect(net.parameterCount()).toBe(8);
+  });
+
+  it('class probabilities: a Softmax output as it is, raw scores through softmax even when they look like probabilities', () => {
+    const vec = ['x', 'input', { channels: 1, height: 1, width: 2, vector: true }] as const;
+    const scores = new Network(chain([...vec], ['d', 'dense', { units: 2 }]));
+    // Non-negative scores that happen to sum to 1 are still scores: softmax([0.25, 0.75]) = [0.3775, 0.6225].
+    const p = probabilitiesOf(scores.graph, tensor([1, 2], [0.25, 0.75]));
+    expect(p[0]).toBeCloseTo(1 / (1 + Math.exp(0.5)), 6);
+    expect(p[0] + p[1]).toBeCloseTo(1, 6);
+    const probs = new Network(chain([...vec], ['d', 'dense', { units: 2 }], ['s', 'softmax']));
+    expect(Array.from(probabilitiesOf(probs.graph, tensor([1, 2], [0.25, 0.75])))).toEqual([0.25, 0.75]);
   });
 });

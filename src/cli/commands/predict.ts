@@ -1,3 +1,4 @@
+import { probabilitiesOf } from '../../engine';
 import { loadTrainedModel, readImage } from '../../host/inference/model';
 import { parse } from '../args';
 import { CliError } from '../errors';
@@ -16,17 +17,10 @@ export const predict: Command = {
     const results = [];
     for (const image of images) {
       const x = await readImage(image, model.input, model.network.graph.inputShape);
-      const probs = Array.from(model.network.predict(x).data);
-      // Scores from a network without Softmax are turned into probabilities here, stably.
-      const sum = probs.reduce((a, b) => a + b, 0);
-      const isDistribution = probs.every((p) => p >= 0) && Math.abs(sum - 1) < 1e-3;
-      const max = Math.max(...probs);
-      const exp = probs.map((p) => Math.exp(p - max));
-      const z = exp.reduce((a, b) => a + b, 0);
-      const p = isDistribution ? probs : exp.map((e) => e / z);
-      const ranked = p
-        .map((v, i) => ({ class: model.classes[i], probability: v }))
-        .sort((a, b) => b.probability - a.probability);
+      const p = probabilitiesOf(model.network.graph, model.network.predict(x));
+      const ranked = Array.from(p, (v, i) => ({ class: model.classes[i], probability: v })).sort(
+        (a, b) => b.probability - a.probability,
+      );
       results.push({ image, predictions: ranked.slice(0, top) });
     }
     if (values.json) {

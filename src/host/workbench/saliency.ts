@@ -1,9 +1,8 @@
-import { sizeOf, tensor, type Tensor } from '../../engine';
+import { probabilitiesOf, sizeOf, tensor, type Tensor } from '../../engine';
 import type { ImageRef, Saliency } from '../../shared/training';
 import { imageOf, pngDataUrl } from './images';
 import { InspectError } from './inspect';
 import type { InspectModel } from './model';
-import { probabilitiesOf } from './predictions';
 
 /** How strongly the heat map covers the image where it is hottest. */
 const OVERLAY_OPACITY = 0.65;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { compileGraph, sizeOf, type CompiledGraph, type Tensor } from '../../engine';
+import { compileGraph, probabilitiesOf, sizeOf, type CompiledGraph, type Tensor } from '../../engine';
 import type { OpenedProject, ParsedRequestOf, RequestName } from '../../shared/api';
 import type { Graph } from '../../shared/graph';
 import type {
@@ -30,15 +30,7 @@ import { exportFormats, exportWithDialog } from './export';
 import { batchOfOne, decodeDropped, pngDataUrl, imageOf } from './images';
 import { convolutionStepOf, featureMapsOf, filtersOf, histogramsOf, InspectError } from './inspect';
 import { LocalModel, type InspectModel } from './model';
-import {
-  cellImages,
-  confusionOf,
-  galleryPage,
-  probabilitiesOf,
-  scoresOf,
-  scoreValidation,
-  type Scores,
-} from './predictions';
+import { cellImages, confusionOf, galleryPage, scoresOf, scoreValidation, type Scores } from './predictions';
 import { graphVersion } from './record';
 import { Run, type FeatureWatch, type ResumeFrom, type RunResult, type RunSettings } from './run';
 import { saliencyOf } from './saliency';
