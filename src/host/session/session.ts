@@ -1,4 +1,12 @@
-import { compileGraph, Rng, type CompiledGraph, type Evaluation, type NamedWeights, type Tensor } from '../../engine';
+import {
+  compileGraph,
+  reshape,
+  Rng,
+  type CompiledGraph,
+  type Evaluation,
+  type NamedWeights,
+  type Tensor,
+} from '../../engine';
 import { DatasetSource, openDataset, sampleDatasetPath, type DatasetBatch, type DatasetIndex } from '../datasets';
 import { inputSpecOf } from '../inference/model';
 import { DivergedError, TrainingPool } from '../training';
@@ -61,12 +69,13 @@ export class TrainingSession {
     const source = DatasetSource.create(index, input, {
       cacheBytes: config.data.cacheBytes,
     });
-    const reshape = (b: DatasetBatch): DatasetBatch => ({
+    // Images arrive as [N, C, H, W]; a network with a flat-vector input takes the same values as [N, C·H·W].
+    const asInput = (b: DatasetBatch): DatasetBatch => ({
       ...b,
-      x: { shape: [b.x.shape[0], ...graph.inputShape], data: b.x.data },
+      x: reshape(b.x, [b.x.shape[0], ...graph.inputShape]),
     });
-    const validation = reshape(await source.load('validation'));
-    const trainSample = reshape(await sampleOf(source, index, config.hyper.seed));
+    const validation = asInput(await source.load('validation'));
+    const trainSample = asInput(await sampleOf(source, index, config.hyper.seed));
     const pool = await TrainingPool.create({
       graph: config.graph,
       optimizer: config.hyper.optimizer,
@@ -115,10 +124,7 @@ export class TrainingSession {
         const t0 = performance.now();
         let loss: number;
         try {
-          loss = await this.pool.step(
-            { shape: [batch.x.shape[0], ...this.graph.inputShape], data: batch.x.data },
-            batch.labels,
-          );
+          loss = await this.pool.step(reshape(batch.x, [batch.x.shape[0], ...this.graph.inputShape]), batch.labels);
         } catch (e) {
           if (!(e instanceof DivergedError)) throw e;
           const reason =

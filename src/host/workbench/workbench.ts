@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { compileGraph, probabilitiesOf, sizeOf, type CompiledGraph, type Tensor } from '../../engine';
+import { compileGraph, probabilitiesOf, reshape, sizeOf, type CompiledGraph, type Tensor } from '../../engine';
 import type { OpenedProject, ParsedRequestOf, RequestName } from '../../shared/api';
 import type { Graph } from '../../shared/graph';
 import type {
@@ -485,6 +485,6 @@ async function validationSet(
   const batch = await source.load('validation');
   return {
     classes: index.classes,
-    validation: { ...batch, x: { shape: [batch.x.shape[0], ...compiled.inputShape], data: batch.x.data } },
+    validation: { ...batch, x: reshape(batch.x, [batch.x.shape[0], ...compiled.inputShape]) },
   };
 }
