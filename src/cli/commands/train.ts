@@ -129,10 +129,8 @@ export const train: Command = {
     }
     if (end.status === 'diverged') throw new CliError(`training diverged: ${end.reason}`);
     if (end.status === 'early-stopped') io.stderr(`stopped early: ${end.reason}\n`);
-    if (history0(end)) throw new CliError('training stopped before the first epoch ended; nothing was saved');
+    if (end.status === 'stopped' && end.epochs === 0) {
+      throw new CliError('training stopped before the first epoch ended; nothing was saved');
+    }
   },
 };
-
-function history0(end: SessionEnd): boolean {
-  return end.status === 'stopped' && end.epochs === 0;
-}
