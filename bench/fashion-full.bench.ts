@@ -5,7 +5,7 @@
  *   npm run bench:fashion -- [--data DIR] [--epochs N] [--threads T]
  *
  * Without --data it uses /tmp/fmnist, writing it first from Debian's dataset-fashion-mnist package
- * (apt-get install dataset-fashion-mnist) with ../shared/datasets/idx-to-folders.py.
+ * (apt-get install dataset-fashion-mnist) with scripts/idx-to-folders.py.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -32,7 +32,7 @@ if (!existsSync(join(data, 'train'))) {
     );
     process.exit(2);
   }
-  const script = join(import.meta.dirname, '../../shared/datasets/idx-to-folders.py');
+  const script = join(import.meta.dirname, '../scripts/idx-to-folders.py');
   for (const [images, labels, split] of [
     ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 'train'],
     ['t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz', 'test'],

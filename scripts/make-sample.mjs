@@ -1,7 +1,8 @@
-// Builds resources/sample, the built-in sample dataset, from ../shared/datasets/fashion-mnist-small:
+// Builds resources/sample, the built-in sample dataset, from a fashion-mnist-small folder (unpack the test
+// fixture first: tests/fixtures/fashion-mnist-small/README.md):
 // the first N training and M test images of each class (sorted by file name, so the result is reproducible).
 //
-//   node scripts/make-sample.mjs [--from <dataset folder>] [--train 100] [--test 20]
+//   node scripts/make-sample.mjs --from <dataset folder> [--train 100] [--test 20]
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +11,7 @@ import { parseArgs } from 'node:util';
 const here = dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
   options: {
-    from: { type: 'string', default: join(here, '..', '..', 'shared', 'datasets', 'fashion-mnist-small') },
+    from: { type: 'string', default: '/tmp/fashion-mnist-small' },
     train: { type: 'string', default: '100' },
     test: { type: 'string', default: '20' },
   },

@@ -1,10 +1,26 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
+import { unpackOnce } from '../../scripts/folder-pack';
 import { tensor, type Examples } from '../../src/engine';
-import { sharedDir } from './seed';
 
-export const fashionDir = join(sharedDir, 'datasets', 'fashion-mnist-small');
+const PACK = fileURLToPath(new URL('../fixtures/fashion-mnist-small/fashion-mnist-small.pack', import.meta.url));
+
+/**
+ * fashion-mnist-small (5,000 train and 1,000 test 28×28 gray PNGs in class folders), unpacked from the one-file
+ * fixture into a folder of the system's temporary directory named by the pack's hash: once per machine, shared
+ * by every test file and by concurrent runs, and never inside the work tree.
+ */
+export const fashionDir = unpackOnce(
+  PACK,
+  join(
+    tmpdir(),
+    `convas-fashion-mnist-small-${createHash('sha256').update(readFileSync(PACK)).digest('hex').slice(0, 12)}`,
+  ),
+);
 
 /**
  * Reads a class-per-folder split of 28×28 grayscale PNGs into [N, 1, 28, 28] scaled to [0, 1].

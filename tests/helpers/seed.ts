@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** ../shared beside the project folder (CI lays a copy of it there too). */
-export const sharedDir = fileURLToPath(new URL('../../../shared/', import.meta.url));
-
-export const worked = JSON.parse(readFileSync(`${sharedDir}seed/worked-examples.json`, 'utf8'));
+/**
+ * The worked examples of the source text, copied from the seed into tests/fixtures/seed so that a clone with
+ * nothing beside it can run every test.
+ */
+export const worked = JSON.parse(
+  readFileSync(fileURLToPath(new URL('../fixtures/seed/worked-examples.json', import.meta.url)), 'utf8'),
+);
