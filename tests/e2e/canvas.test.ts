@@ -8,18 +8,18 @@ import type { Point } from '../../src/renderer/commands/types';
 import type { NodeText } from '../../src/renderer/editor/canvas/node-text';
 import type { Graph } from '../../src/shared/graph';
 import { startBrowserMode, watchProblems, type BrowserMode } from './harness/browser-mode';
+import { docsShot } from './harness/docs-shots';
 
 /**
- * The canvas editor in Debian's Chromium through the browser mode, driven with the real mouse and keyboard:
+ * The canvas editor in Chromium through the browser mode, driven with the real mouse and keyboard:
  * the harness (./harness/browser-mode.ts) starts the server (127.0.0.1, port 0) and the browser and closes them
  * at the end. Needs the renderer built (`npm run build`). Screenshots of the key steps go to
- * tests/e2e/artifacts/canvas/, and the one the README shows to docs/canvas.png.
+ * tests/e2e/artifacts/canvas/; the one the README shows goes to docs/canvas.png under `npm run docs:screenshots`.
  *
  * Konva draws pixels, so the test finds ports and reads node text through window.__convasCanvas, a read-only
  * probe the canvas installs (src/renderer/editor/canvas/probe.ts); every action goes through the real mouse.
  */
 const ARTIFACTS = resolve('tests/e2e/artifacts/canvas');
-const README_SHOT = resolve('docs/canvas.png');
 
 let mode: BrowserMode;
 let root: string;
@@ -274,8 +274,7 @@ describe('the canvas editor in Chromium', () => {
     expect(await page.getByTestId('status-params').innerText()).toBe('61,706 params');
     await page.mouse.click(...xy(await grip('conv2')));
     await page.mouse.move(1, 1);
-    await mkdir(resolve('docs'), { recursive: true });
-    await page.screenshot({ path: README_SHOT });
+    await docsShot(page, 'canvas.png');
     await page.screenshot({ path: join(ARTIFACTS, '11-lenet5.png') });
 
     // The theme follows the system's: dark here.

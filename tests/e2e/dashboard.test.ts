@@ -3,15 +3,16 @@ import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openApp, startBrowserMode, watchProblems, type BrowserMode } from './harness/browser-mode';
+import { docsShot } from './harness/docs-shots';
 
 /**
- * Watching it learn, in Debian's Chromium through the browser mode: LeNet-5 from its template on the built-in
+ * Watching it learn, in Chromium through the browser mode: LeNet-5 from its template on the built-in
  * sample, one epoch of training, the confusion matrix and a cell's images, conv1's feature maps and filters,
  * pause and resume, and a learning rate of 10 diverging. The steps share one page, in order. Screenshots of each
- * go to tests/e2e/artifacts/dashboard/, and the three the README shows to docs/. Needs `npm run build`.
+ * go to tests/e2e/artifacts/dashboard/; the three the README shows go to docs/ under `npm run docs:screenshots`.
+ * Needs `npm run build`.
  */
 const ARTIFACTS = resolve('tests/e2e/artifacts/dashboard');
-const DOCS = resolve('docs');
 
 let mode: BrowserMode;
 let context: BrowserContext;
@@ -44,7 +45,7 @@ afterEach(async (ctx) => {
 async function shot(name: string, docs?: string): Promise<void> {
   await page.mouse.move(1, 1);
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
-  if (docs) await page.screenshot({ path: join(DOCS, docs) });
+  if (docs) await docsShot(page, docs);
 }
 
 const phase = () => page.getByTestId('run-status').getAttribute('data-phase');
@@ -206,11 +207,13 @@ describe('training dashboard in Chromium', () => {
     const images = (await page.getByTestId('cell-images').boundingBox())!;
     const top = Math.min(matrix.y, images.y);
     const bottom = Math.max(matrix.y + matrix.height, images.y + images.height);
-    await page.screenshot({
-      path: join(DOCS, 'confusion.png'),
-      clip: { x: matrix.x, y: top, width: Math.max(matrix.width, images.width), height: bottom - top },
+    await docsShot(page, 'confusion.png', {
+      x: matrix.x,
+      y: top,
+      width: Math.max(matrix.width, images.width),
+      height: bottom - top,
     });
-    await page.getByTestId('layer-view').screenshot({ path: join(DOCS, 'feature-maps.png') });
+    await docsShot(page.getByTestId('layer-view'), 'feature-maps.png');
     await page.setViewportSize({ width: 1440, height: 960 });
   });
 
