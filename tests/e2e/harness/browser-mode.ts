@@ -3,15 +3,15 @@ import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { requireBrowser } from './find-browser';
 import { startServer, type RunningServer } from '../../../src/host/server/server';
 import pkg from '../../../package.json';
 
 /**
- * The browser mode in Debian's Chromium, for end-to-end tests and benchmarks: the server on 127.0.0.1 (port 0)
- * over a fresh temporary folder, and a headless Chromium driven by playwright-core. Needs the renderer built
- * (`npm run build`). `close` stops both and removes the folder.
+ * The browser mode in a Chromium-family browser, for end-to-end tests and benchmarks: the server on 127.0.0.1
+ * (port 0) over a fresh temporary folder, and a headless browser driven by playwright-core (found by
+ * `find-browser.ts`). Needs the renderer built (`npm run build`). `close` stops both and removes the folder.
  */
-export const CHROMIUM = '/usr/bin/chromium';
 export const RENDERER = resolve('out/renderer');
 
 export interface BrowserMode {
@@ -25,7 +25,7 @@ export interface BrowserMode {
 }
 
 export async function startBrowserMode(o: { name: string; chromiumArgs?: string[] }): Promise<BrowserMode> {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: apt-get install chromium`);
+  const executablePath = requireBrowser();
   if (!existsSync(join(RENDERER, 'index.html'))) {
     throw new Error(`${RENDERER}/index.html is missing: run npm run build first`);
   }
@@ -46,7 +46,7 @@ export async function startBrowserMode(o: { name: string; chromiumArgs?: string[
   let browser: Browser;
   try {
     browser = await chromium.launch({
-      executablePath: CHROMIUM,
+      executablePath,
       headless: true,
       args: [
         '--headless',
