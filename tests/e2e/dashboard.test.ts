@@ -168,19 +168,20 @@ describe('training dashboard in Chromium', () => {
     await expect.poll(epochs, { timeout: 60_000 }).toBeGreaterThanOrEqual(5);
     await shot('07-training', 'dashboard.png');
     await page.getByTestId('train-pause').click();
+    // The host answers once the run is held between two steps, every step before it already on the chart.
     await waitForPhase('paused');
-    // A step in flight may still land; after that the chart stays still.
-    await page.waitForTimeout(800);
     const paused = await points();
-    await page.waitForTimeout(1200);
-    expect(await points()).toBe(paused);
-    // conv1 is still selected: Delete is refused while the run holds the network.
+    const status = await page.getByTestId('run-status').innerText();
+    // conv1 is still selected: Delete is refused while the run holds the network, and the canvas says why.
     await page.getByTestId('canvas').click({ position: { x: 5, y: 5 } });
     const grip = await page.evaluate(() => window.__convasCanvas!.nodeGrip('conv1'));
     await page.mouse.click(grip!.x, grip!.y);
     await page.keyboard.press('Delete');
-    await page.waitForTimeout(300);
+    await expect.poll(() => page.getByTestId('canvas-notice').innerText()).toMatch(/Training is using this network/);
     expect(await page.getByTestId('node-count').innerText()).toBe('14 layers');
+    // Nothing moved while it was held.
+    expect(await points()).toBe(paused);
+    expect(await page.getByTestId('run-status').innerText()).toBe(status);
     expect(await page.evaluate(() => window.__convasCanvas!.graph().nodes.some((n) => n.id === 'conv1'))).toBe(true);
     await shot('08-paused');
     await page.getByTestId('train-resume').click();

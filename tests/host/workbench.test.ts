@@ -293,10 +293,13 @@ describe('training', () => {
     });
     const count = () => ofKind('trainingProgress').reduce((a, p) => a + p.points.length, 0);
     await until(() => count() >= 10, 'ten steps');
-    expect((await call('pauseTraining')).phase).toBe('paused');
-    await new Promise((r) => setTimeout(r, 300));
+    // The answer comes once the run is held between two steps, every step before it already relayed.
+    const held = await call('pauseTraining');
+    expect(held.phase).toBe('paused');
     const paused = count();
-    await new Promise((r) => setTimeout(r, 400));
+    expect(held.points.map((p) => p.step)).toEqual(Array.from({ length: paused }, (_, i) => i + 1));
+    // Held: asking again changes nothing, and no step lands in between.
+    expect((await call('pauseTraining')).points).toHaveLength(paused);
     expect(count()).toBe(paused);
     expect((await call('resumeTraining')).phase).toBe('running');
     await until(() => count() >= paused + 10, 'ten more steps');

@@ -31,6 +31,9 @@ export class TrainingSession {
   private readonly rng: Rng;
   private paused: Promise<void> | null = null;
   private wake: (() => void) | null = null;
+  /** pause() callers waiting for the loop to be held between two steps. */
+  private holdWaiters: (() => void)[] = [];
+  private running = false;
   private stopRequested = false;
   private history: EpochEvent[] = [];
   private best: Checkpoint['best'] = null;
@@ -107,6 +110,16 @@ export class TrainingSession {
 
   /** Trains until the last epoch, an early stop, stop() or divergence. */
   async run(listeners: SessionListeners = {}): Promise<SessionEnd> {
+    this.running = true;
+    try {
+      return await this.train(listeners);
+    } finally {
+      this.running = false;
+      this.releaseHold();
+    }
+  }
+
+  private async train(listeners: SessionListeners): Promise<SessionEnd> {
     const { epochs, batchSize, patience } = this.config.hyper;
     const augment = this.config.data.augment;
     const trainCount = this.source.count('train');
@@ -119,7 +132,10 @@ export class TrainingSession {
       let lossSum = 0;
       let step = 0;
       for await (const batch of this.source.batches('train', batchSize, { rng: this.rng, augment })) {
-        if (this.paused) await this.paused;
+        if (this.paused) {
+          this.releaseHold();
+          await this.paused;
+        }
         if (this.stopRequested) return { status: 'stopped', epochs: this.epochsDone };
         const t0 = performance.now();
         let loss: number;
@@ -182,9 +198,19 @@ export class TrainingSession {
     return { status: 'finished', epochs: this.epochsDone };
   }
 
-  /** Asks the run to pause before its next step. */
-  pause(): void {
+  /**
+   * Asks the run to pause before its next step. Resolves once it is held there, every step before the pause
+   * reported through onStep (or at once when no run is going on), so that callers can tell the user exactly
+   * where it paused.
+   */
+  pause(): Promise<void> {
     if (!this.paused) this.paused = new Promise((r) => (this.wake = r));
+    if (!this.running) return Promise.resolve();
+    return new Promise((r) => this.holdWaiters.push(r));
+  }
+
+  private releaseHold(): void {
+    this.holdWaiters.splice(0).forEach((r) => r());
   }
 
   resume(): void {

@@ -167,10 +167,12 @@ export class Run {
     return this.session.classes;
   }
 
-  pause(): void {
+  /** Pauses between two steps; resolves once held there, with every earlier step sent to the window. */
+  async pause(): Promise<void> {
     if (this.phase !== 'running') return;
-    this.session.pause();
     this.phase = 'paused';
+    await this.session.pause();
+    this.relay.flush();
   }
 
   resume(): void {

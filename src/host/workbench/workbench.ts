@@ -239,8 +239,9 @@ export class Workbench {
     return this.state();
   }
 
-  pause(): TrainingState {
-    this.run?.pause();
+  /** Answers once the run is held between two steps: the state it returns then has every step taken. */
+  async pause(): Promise<TrainingState> {
+    await this.run?.pause();
     return this.state();
   }
 
