@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,9 +11,20 @@ const bin = join(import.meta.dirname, '../../bin/convas.mjs');
 const tmp = mkdtempSync(join(tmpdir(), 'convas-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function convas(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 600_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+/**
+ * Runs `convas ARGS` and resolves when it exits. Asynchronous, so that vitest keeps control while it runs (a
+ * slow machine makes a run slower, never a test that cannot be interrupted).
+ */
+function convas(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 const small = join(tmp, 'small.json');
@@ -37,9 +48,9 @@ writeFileSync(
 );
 
 describe('convas train and eval, end to end', () => {
-  it('trains fashion-2conv for 5 epochs on fashion-mnist-small/train and evaluates at least 0.82 on test/', () => {
+  it('trains fashion-2conv for 5 epochs on fashion-mnist-small/train and evaluates at least 0.82 on test/', async () => {
     const out = join(tmp, 'm.convas');
-    const t = convas(
+    const t = await convas(
       'train',
       'resources/templates/fashion-2conv.json',
       '--data',
@@ -53,7 +64,7 @@ describe('convas train and eval, end to end', () => {
     );
     expect(t.stderr).toMatch(/epoch 5\/5/);
     expect(t.code).toBe(0);
-    const e = convas('eval', out, '--data', join(fashionDir, 'test'), '--json');
+    const e = await convas('eval', out, '--data', join(fashionDir, 'test'), '--json');
     expect(e.code).toBe(0);
     const result = JSON.parse(e.stdout) as {
       accuracy: number;
@@ -67,29 +78,29 @@ describe('convas train and eval, end to end', () => {
     expect(result.confusion.flat().reduce((a, b) => a + b, 0)).toBe(1000);
 
     const bag = join(fashionDir, 'test', 'bag', '00018.png');
-    const p = convas('predict', out, bag, '--json');
+    const p = await convas('predict', out, bag, '--json');
     expect(p.code).toBe(0);
     expect(JSON.parse(p.stdout)[0].predictions[0].class).toBe('bag');
     const grid = join(tmp, 'grid.png');
-    const i = convas('inspect', out, '--image', bag, '--layer', 'conv1', '--out', grid);
+    const i = await convas('inspect', out, '--image', bag, '--layer', 'conv1', '--out', grid);
     expect(i.code).toBe(0);
     expect(i.stderr).toMatch(/16 maps of 28×28/);
     expect(existsSync(grid)).toBe(true);
 
     // Export to ONNX, import it back as a project: the same predictions, so the same accuracy.
     const onnx = join(tmp, 'm.onnx');
-    expect(convas('export', out, '--format', 'onnx', '--out', onnx).code).toBe(0);
+    expect((await convas('export', out, '--format', 'onnx', '--out', onnx)).code).toBe(0);
     const back = join(tmp, 'back.convas');
-    expect(convas('import', onnx, '--out', back).code).toBe(0);
-    const again = convas('eval', back, '--data', join(fashionDir, 'test'), '--json');
+    expect((await convas('import', onnx, '--out', back)).code).toBe(0);
+    const again = await convas('eval', back, '--data', join(fashionDir, 'test'), '--json');
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout).accuracy).toBe(result.accuracy);
     for (const format of ['tfjs', 'safetensors', 'pytorch']) {
-      const r = convas('export', out, '--format', format, '--out', join(tmp, format));
+      const r = await convas('export', out, '--format', format, '--out', join(tmp, format));
       expect(r.code, r.stderr).toBe(0);
     }
     expect(existsSync(join(tmp, 'tfjs', 'model.json'))).toBe(true);
-  }, 600_000);
+  }, 900_000);
 
   it('a killed run resumes from its last checkpoint and finishes', async () => {
     const out = join(tmp, 'resumed.convas');
@@ -113,7 +124,7 @@ describe('convas train and eval, end to end', () => {
       });
     });
     expect(existsSync(out)).toBe(false);
-    const r = convas('train', small, '--epochs', '3', '--seed', '2', '--out', out, '--resume');
+    const r = await convas('train', small, '--epochs', '3', '--seed', '2', '--out', out, '--resume');
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/resuming from .* after epoch [12]/);
     expect(r.stderr).toMatch(/epoch 3\/3/);
@@ -147,14 +158,14 @@ describe('convas refuses bad input with one line and exit code 2', () => {
       ['export', '/no/such.convas', '--format', 'keras', '--out', '/tmp/x'],
       /--format must be one of onnx, tfjs, safetensors, pytorch/,
     ],
-  ])('convas %j', (args, message) => {
-    const r = convas(...(args as string[]));
+  ])('convas %j', async (args, message) => {
+    const r = await convas(...(args as string[]));
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     oneLine(r);
   });
 
-  it('a graph that does not compile names the node', () => {
+  it('a graph that does not compile names the node', async () => {
     const bad = join(tmp, 'bad.json');
     writeFileSync(
       bad,
@@ -168,11 +179,11 @@ describe('convas refuses bad input with one line and exit code 2', () => {
         edges: [{ from: { node: 'x', port: 0 }, to: { node: 'wide', port: 0 } }],
       }),
     );
-    const r = convas('train', bad, '--out', join(tmp, 'never.convas'));
+    const r = await convas('train', bad, '--out', join(tmp, 'never.convas'));
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/node 'wide' \(Conv2D\): output height .* is not a whole number/);
     oneLine(r);
-    const verbose = convas('train', bad, '--out', join(tmp, 'never.convas'), '--verbose');
+    const verbose = await convas('train', bad, '--out', join(tmp, 'never.convas'), '--verbose');
     expect(verbose.stderr).toMatch(/\n\s+at /);
   });
 });
