@@ -138,7 +138,9 @@ describe('scanning a folder of mixed and broken files', () => {
     expect(skipped[`${UNICODE}/dangling.png`].kind).toBe('unreadable');
     expect(skipped[`${UNICODE}/dangling.png`].reason).toBe('file disappeared or is a broken link');
     expect(skipped['rgb/broken.jpg'].kind).toBe('unreadable');
-    expect(skipped['rgb/broken.jpg'].reason).toMatch(/^JPEG: .*premature end/i);
+    // Convas names the format it found and passes the decoder's reason on; the decoder's own words vary
+    // (libvips says "premature end" or "warning treated as error" depending on timing), so they are not pinned.
+    expect(skipped['rgb/broken.jpg'].reason).toMatch(/^JPEG: \S/);
     expect(skipped['rgb/notes.png'].kind).toBe('not-an-image');
     expect(skipped['rgb/rle.bmp'].kind).toBe('unsupported');
     expect(skipped['rgb/rle.bmp'].reason).toContain('RLE8');
