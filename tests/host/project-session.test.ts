@@ -9,6 +9,7 @@ import { createHostServices, type HostServices } from '../../src/host/project/se
 import { ProjectSession } from '../../src/host/project/session';
 import type { ProjectContent } from '../../src/shared/project';
 import { chain } from '../helpers/graphs';
+import { until } from '../helpers/until';
 
 const TEMPLATES = resolve('resources/templates');
 const graph = chain(['in', 'input', { channels: 1, height: 2, width: 2, vector: true }], ['fc', 'dense', { units: 2 }]);
@@ -37,13 +38,6 @@ const exists = (p: string) =>
     () => true,
     () => false,
   );
-/** Waits (up to 10 s, for a loaded machine) until `check` holds; autosave runs on a timer. */
-async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (const start = Date.now(); Date.now() - start < 10_000; await new Promise((r) => setTimeout(r, 10))) {
-    if (await check()) return;
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 let dir: string;
 let services: HostServices;

@@ -70,8 +70,8 @@ describe('a training session on the built-in sample', () => {
       onStep: (e) => {
         if (e.globalStep === 7 && !paused) {
           paused = true;
-          b.pause();
-          setTimeout(() => b.resume(), 150);
+          // Resumed as soon as the loop is held between two steps.
+          void b.pause().then(() => b.resume());
         }
       },
     });

@@ -13,6 +13,7 @@ import type { EventName, EventOf, RequestName, RequestOf, ResponseOf } from '../
 import type { Graph } from '../../src/shared/graph';
 import { DEFAULT_DATA_SETTINGS, DEFAULT_HYPERPARAMETERS } from '../../src/shared/training';
 import { chain } from '../helpers/graphs';
+import { until } from '../helpers/until';
 
 /**
  * RELIABILITY case 12 in the app: a run stopped (or failed) after an epoch leaves its checkpoint in the data folder,
@@ -62,12 +63,8 @@ async function refused(name: RequestName, payload?: unknown): Promise<string> {
   return r.error.message;
 }
 const ofKind = <E extends EventName>(e: E) => events.filter((x) => x.event === e).map((x) => x.payload as EventOf<E>);
-async function endedRun(runId: string): Promise<EventOf<'trainingEnded'>> {
-  for (const start = Date.now(); Date.now() - start < 60_000; await new Promise((r) => setTimeout(r, 20))) {
-    const e = ofKind('trainingEnded').find((x) => x.runId === runId);
-    if (e) return e;
-  }
-  throw new Error('the run did not end');
+function endedRun(runId: string): Promise<EventOf<'trainingEnded'>> {
+  return until(() => ofKind('trainingEnded').find((x) => x.runId === runId), `run ${runId} to end`);
 }
 /** What an out-of-memory crash or a kill looks like from the host: the current run's worker thread ends. */
 function killWorker(): void {

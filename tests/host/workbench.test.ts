@@ -12,6 +12,7 @@ import { TrustedDatasets, Workbench } from '../../src/host/workbench';
 import type { EventName, EventOf, RequestName, RequestOf, ResponseOf } from '../../src/shared/api';
 import { DEFAULT_DATA_SETTINGS, DEFAULT_HYPERPARAMETERS, type Hyperparameters } from '../../src/shared/training';
 import { chain } from '../helpers/graphs';
+import { until } from '../helpers/until';
 
 /**
  * The workbench through the Api's own dispatch (so every payload and answer is checked against its schema), on the
@@ -56,12 +57,8 @@ async function refused(name: RequestName, payload?: unknown): Promise<string> {
   return r.error.message;
 }
 const ofKind = <E extends EventName>(e: E) => events.filter((x) => x.event === e).map((x) => x.payload as EventOf<E>);
-async function ended(): Promise<EventOf<'trainingEnded'>> {
-  for (const start = Date.now(); Date.now() - start < 60_000; await new Promise((r) => setTimeout(r, 20))) {
-    const e = ofKind('trainingEnded');
-    if (e.length > 0) return e[e.length - 1];
-  }
-  throw new Error('the run did not end');
+function ended(): Promise<EventOf<'trainingEnded'>> {
+  return until(() => ofKind('trainingEnded').at(-1), 'the run to end');
 }
 
 beforeAll(async () => {
@@ -382,11 +379,4 @@ function contentWith(folder: string) {
 
 async function firstFile(className: string): Promise<string | undefined> {
   return (await readdir(join(SAMPLE_TRAIN, className))).sort()[0];
-}
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (const start = Date.now(); Date.now() - start < 30_000; await new Promise((r) => setTimeout(r, 10))) {
-    if (check()) return;
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
