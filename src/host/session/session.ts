@@ -1,4 +1,6 @@
+import { availableParallelism } from 'node:os';
 import {
+  checkMemory,
   compileGraph,
   reshape,
   Rng,
@@ -52,6 +54,14 @@ export class TrainingSession {
   /** Compiles the graph, opens and checks the dataset, loads validation images and starts the workers. */
   static async open(config: SessionConfig): Promise<TrainingSession> {
     const graph = compileGraph(config.graph);
+    // Refused with its figure before a single image is read, when training at this batch size cannot fit.
+    const { batchSize, optimizer, threads } = config.hyper;
+    checkMemory(graph, {
+      batchSize,
+      training: true,
+      optimizer: optimizer.kind,
+      threads: threads ?? availableParallelism(),
+    });
     const root = config.data.root ?? sampleDatasetPath();
     const index = await openDataset(root, {
       validationFraction: config.data.validationFraction,

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel, type Worker } from 'node:worker_threads';
 import {
+  checkMemory,
   compileGraph,
   sizeOf,
   tensor,
@@ -113,6 +114,8 @@ export class TrainingPool {
     if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
       throw new Error(`threads must be a whole number from 1 to 256, got ${threads}`);
     }
+    // Weights, a gradient region per worker and the optimizer's slots, refused before the shared arrays exist.
+    checkMemory(graph, { training: true, optimizer: options.optimizer.kind, threads });
     const shared: SharedBuffers = {
       weights: sharedFloats(layout.total),
       grads: sharedFloats(layout.total * threads),
