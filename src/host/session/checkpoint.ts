@@ -3,6 +3,7 @@ import { tensor, type NamedWeights, type OptimizerState } from '../../engine';
 import { decodeSafetensors, encodeSafetensors } from '../../engine/formats/safetensors';
 import { findForbiddenKey } from '../../shared/safe-json';
 import { writeFileAtomic } from '../project/atomic-write';
+import type { ReplicaRandomState } from '../training';
 import type { EpochEvent } from './types';
 
 /**
@@ -22,6 +23,11 @@ export interface Checkpoint {
   history: EpochEvent[];
   /** Epochs in a row without a better validation accuracy. */
   sinceBest: number;
+  /**
+   * Each training thread's generators (dropout, shuffling) and step count, so that a resumed run with as many
+   * threads is the uninterrupted one bit for bit. Absent in checkpoints written before they were kept.
+   */
+  workers?: ReplicaRandomState[];
 }
 
 const KEY = 'convas.checkpoint';
@@ -41,6 +47,7 @@ export async function writeCheckpoint(path: string, c: Checkpoint): Promise<void
     best: c.best ? { valAccuracy: c.best.valAccuracy, epoch: c.best.epoch } : null,
     history: c.history,
     sinceBest: c.sinceBest,
+    ...(c.workers ? { workers: c.workers } : {}),
   };
   await writeFileAtomic(path, encodeSafetensors(tensors, { [KEY]: JSON.stringify(meta) }));
 }
@@ -68,6 +75,7 @@ export async function readCheckpoint(path: string): Promise<Checkpoint> {
     best: { valAccuracy: number; epoch: number } | null;
     history: EpochEvent[];
     sinceBest: number;
+    workers?: ReplicaRandomState[];
   };
   const weights: NamedWeights = {};
   const bestWeights: NamedWeights = {};
@@ -93,5 +101,6 @@ export async function readCheckpoint(path: string): Promise<Checkpoint> {
     best: meta.best ? { ...meta.best, weights: bestWeights } : null,
     history: meta.history,
     sinceBest: meta.sinceBest,
+    ...(meta.workers ? { workers: meta.workers } : {}),
   };
 }

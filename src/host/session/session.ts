@@ -113,6 +113,9 @@ export class TrainingSession {
     this.best = c.best;
     this.sinceBest = c.sinceBest;
     this.epochsDone = c.epoch;
+    // Dropout masks follow each thread's generator: with as many threads the run continues exactly as it would
+    // have; with another count it continues from fresh generators.
+    if (c.workers?.length === this.pool.threads) await this.pool.setRandomState(c.workers);
   }
 
   /** Trains until the last epoch, an early stop, stop() or divergence. */
@@ -220,6 +223,7 @@ export class TrainingSession {
       best: this.best,
       history: this.history,
       sinceBest: this.sinceBest,
+      workers: await this.pool.getRandomState(),
     };
   }
 

@@ -94,6 +94,19 @@ export interface ReplicaInfo {
 }
 
 /**
+ * What a rank draws from and where it is: with the weights and the optimizer's state, all a checkpoint needs for
+ * a resumed run to equal the uninterrupted one bit for bit (dropout masks differ per rank).
+ */
+export interface ReplicaRandomState {
+  /** The epoch shuffle's generator (the same in every rank). */
+  shuffle: number;
+  /** This rank's dropout generator. */
+  dropout: number;
+  /** Optimizer steps this rank has taken. */
+  globalStep: number;
+}
+
+/**
  * Host → worker requests and their results, one entry per `type`. A request is answered by exactly one
  * 'result' (with the same id) or one 'error'.
  */
@@ -112,6 +125,9 @@ export interface Calls {
   evaluate: { args: { data: SharedExamples; batchSize: number }; result: PartialEvaluation };
   getOptimizerState: { args: Record<string, never>; result: OptimizerState };
   setOptimizerState: { args: { state: OptimizerState }; result: null };
+  /** Every rank's generators and step count, in rank order, for a checkpoint; each rank takes its own back. */
+  getRandomState: { args: Record<string, never>; result: ReplicaRandomState };
+  setRandomState: { args: { states: ReplicaRandomState[] }; result: null };
   close: { args: Record<string, never>; result: null };
 }
 

@@ -20,7 +20,16 @@ import { DivergedError, TrainingError } from './errors';
 import { Link } from './link';
 import { Lock } from './lock';
 import { checkInputs, checkLabels, mergeEvaluations, mergeOptimizerStates } from './results';
-import type { Calls, KernelChoice, Queries, RunOutcome, SharedBuffers, SharedExamples, StepProgress } from './messages';
+import type {
+  Calls,
+  KernelChoice,
+  Queries,
+  ReplicaRandomState,
+  RunOutcome,
+  SharedBuffers,
+  SharedExamples,
+  StepProgress,
+} from './messages';
 import { floatsOf, shareInts, sharedFloats, sharedInts, sharePixels, type Inputs } from './shared-memory';
 import { findWorkerScript, startWorker } from './spawn';
 
@@ -436,6 +445,21 @@ export class TrainingPool {
   async setOptimizerState(state: OptimizerState): Promise<void> {
     this.checkUsable();
     await this.lock.run(() => this.all('setOptimizerState', { state }));
+  }
+
+  /** Every rank's generators (shuffling, dropout) and step count, in rank order, for a checkpoint. */
+  async getRandomState(): Promise<ReplicaRandomState[]> {
+    this.checkUsable();
+    return this.lock.run(() => this.gather('getRandomState', {}));
+  }
+
+  /** Puts back what getRandomState returned; it must come from a pool with as many threads. */
+  async setRandomState(states: ReplicaRandomState[]): Promise<void> {
+    this.checkUsable();
+    if (states.length !== this.threads) {
+      throw new Error(`random state for ${states.length} training threads given to a pool of ${this.threads}`);
+    }
+    await this.lock.run(() => this.all('setRandomState', { states }));
   }
 
   /** Stops any run and ends the worker threads. */

@@ -17,6 +17,7 @@ import type {
   InferenceJob,
   PartialEvaluation,
   Pixels,
+  ReplicaRandomState,
   ReplicaConfig,
   RunOutcome,
   SharedBuffers,
@@ -390,6 +391,17 @@ export class Replica {
   /** This rank's optimizer state: slots per owned slice, named `${parameter}@${offset}`. */
   getOptimizerState(): OptimizerState {
     return this.optimizer.getState();
+  }
+
+  /** This rank's generators and step count, for a checkpoint. */
+  getRandomState(): ReplicaRandomState {
+    return { shuffle: this.shuffleRng.getState(), dropout: this.dropoutRng.getState(), globalStep: this.globalStep };
+  }
+
+  setRandomState(s: ReplicaRandomState): void {
+    this.shuffleRng.setState(s.shuffle);
+    this.dropoutRng.setState(s.dropout);
+    this.globalStep = s.globalStep;
   }
 
   /** Takes this rank's slices out of a whole-parameter state (as the host merges and a checkpoint stores it). */

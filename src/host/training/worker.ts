@@ -100,6 +100,11 @@ async function handle(msg: HostRequest): Promise<unknown> {
     case 'setOptimizerState':
       need().setOptimizerState(msg.state);
       return null;
+    case 'getRandomState':
+      return need().getRandomState();
+    case 'setRandomState':
+      need().setRandomState(msg.states[rank]);
+      return null;
     case 'close':
       queries?.close();
       // Let the reply go out, then let the thread end: nothing else keeps it alive.
