@@ -28,6 +28,8 @@ export interface Checkpoint {
    * threads is the uninterrupted one bit for bit. Absent in checkpoints written before they were kept.
    */
   workers?: ReplicaRandomState[];
+  /** The loss of the run's first step, which divergence is judged against (divergence.ts). */
+  firstLoss?: number;
 }
 
 const KEY = 'convas.checkpoint';
@@ -48,6 +50,7 @@ export async function writeCheckpoint(path: string, c: Checkpoint): Promise<void
     history: c.history,
     sinceBest: c.sinceBest,
     ...(c.workers ? { workers: c.workers } : {}),
+    ...(c.firstLoss === undefined ? {} : { firstLoss: c.firstLoss }),
   };
   await writeFileAtomic(path, encodeSafetensors(tensors, { [KEY]: JSON.stringify(meta) }));
 }
@@ -76,6 +79,7 @@ export async function readCheckpoint(path: string): Promise<Checkpoint> {
     history: EpochEvent[];
     sinceBest: number;
     workers?: ReplicaRandomState[];
+    firstLoss?: number;
   };
   const weights: NamedWeights = {};
   const bestWeights: NamedWeights = {};
@@ -102,5 +106,6 @@ export async function readCheckpoint(path: string): Promise<Checkpoint> {
     history: meta.history,
     sinceBest: meta.sinceBest,
     ...(meta.workers ? { workers: meta.workers } : {}),
+    ...(meta.firstLoss === undefined ? {} : { firstLoss: meta.firstLoss }),
   };
 }

@@ -69,11 +69,16 @@ export interface RunOutcome {
   /** Sum of batch losses over the epoch's completed steps, and images trained on. */
   lossSum: number;
   images: number;
-  /** For 'diverged': the step (1-based, session-wide) that was refused, its loss, and what was not finite. */
+  /**
+   * For 'diverged': the step (1-based, session-wide) that was refused, its loss, and what was not finite (or
+   * 'bound': the loss was finite but above the step's maxLoss).
+   */
   badStep?: number;
   badLoss?: number;
-  badPart?: 'loss' | 'gradient' | 'weights';
+  badPart?: DivergedPart;
 }
+
+export type DivergedPart = 'loss' | 'gradient' | 'weights' | 'bound';
 
 /** One rank's part of an evaluation; the host adds the parts. */
 export interface PartialEvaluation {
@@ -114,7 +119,7 @@ export interface Calls {
   /** Rank 0 also receives the port it answers Queries on. */
   init: { args: { config: ReplicaConfig; shared: SharedBuffers; queries?: MessagePort }; result: ReplicaInfo };
   /** One optimizer step on a batch the host put in shared memory; each rank takes its shard of it. */
-  step: { args: { batch: SharedExamples }; result: RunOutcome };
+  step: { args: { batch: SharedExamples; maxLoss?: number }; result: RunOutcome };
   /** A shuffled pass over the examples in batches; runs until done, paused, stopped or diverged. */
   epoch: { args: { data: SharedExamples; batchSize: number }; result: RunOutcome };
   /** Continues a paused epoch from the step where it paused. */

@@ -213,17 +213,20 @@ export class TrainingPool {
     for (const fn of this.listeners) fn(p);
   }
 
-  /** One optimizer step on the batch (x: [N, ...input shape]); resolves with the batch's loss before the step. */
-  async step(x: Inputs, labels: Int32Array): Promise<number> {
+  /**
+   * One optimizer step on the batch (x: [N, ...input shape]); resolves with the batch's loss before the step.
+   * Rejects with DivergedError, and updates nothing, when that loss is not finite or is above `maxLoss`.
+   */
+  async step(x: Inputs, labels: Int32Array, maxLoss = Infinity): Promise<number> {
     this.checkUsable();
     this.checkExamples(x, labels, 'step');
     if (this.active) throw new Error('step: a run is in progress; stop it (or let it finish) first');
     return this.lock.run(async () => {
       const batch = this.stageBatch(x, labels);
       resetControl(this.shared.control);
-      const outcome = await this.all('step', { batch });
+      const outcome = await this.all('step', { batch, maxLoss });
       this.steps = outcome.globalStep;
-      if (outcome.status === 'diverged') throw this.diverged(outcome);
+      if (outcome.status === 'diverged') throw this.diverged(outcome, maxLoss);
       return outcome.lossSum;
     });
   }
@@ -521,13 +524,14 @@ export class TrainingPool {
     return (await this.gather(type, args))[0];
   }
 
-  private diverged(o: RunOutcome): DivergedError {
+  private diverged(o: RunOutcome, maxLoss = Infinity): DivergedError {
     return new DivergedError(
       o.badStep ?? o.globalStep + 1,
       o.badLoss ?? NaN,
       o.badPart ?? 'loss',
       o.stepInEpoch + 1,
       o.stepsInEpoch,
+      maxLoss,
     );
   }
 }

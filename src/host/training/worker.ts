@@ -82,7 +82,7 @@ async function handle(msg: HostRequest): Promise<unknown> {
       return { rank, kernels: kernels.name, notice: kernels.notice };
     }
     case 'step':
-      return need().step(msg.batch);
+      return need().step(msg.batch, msg.maxLoss);
     case 'epoch':
       return need().startEpoch(msg.data, msg.batchSize);
     case 'resume':
