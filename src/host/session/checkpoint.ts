@@ -52,11 +52,27 @@ export async function writeCheckpoint(path: string, c: Checkpoint): Promise<void
     ...(c.workers ? { workers: c.workers } : {}),
     ...(c.firstLoss === undefined ? {} : { firstLoss: c.firstLoss }),
   };
-  await writeFileAtomic(path, encodeSafetensors(tensors, { [KEY]: JSON.stringify(meta) }));
+  try {
+    await writeFileAtomic(path, encodeSafetensors(tensors, { [KEY]: JSON.stringify(meta) }));
+  } catch (e) {
+    // Node's "ENOSPC: no space left on device, write" names no file.
+    throw new CheckpointWriteError(path, e as Error);
+  }
 }
 
 export class CheckpointError extends Error {
   override name = 'CheckpointError';
+}
+
+/** A checkpoint could not be written (a full disk, a folder gone); the previous one, if any, is intact. */
+export class CheckpointWriteError extends CheckpointError {
+  override name = 'CheckpointWriteError';
+  constructor(
+    readonly path: string,
+    override readonly cause: Error,
+  ) {
+    super(`cannot write the checkpoint '${path}': ${cause.message}`);
+  }
 }
 
 export async function readCheckpoint(path: string): Promise<Checkpoint> {
