@@ -1,3 +1,5 @@
+import { totalmem } from 'node:os';
+import { setMemoryLimit } from '../engine';
 import { evalCommand } from './commands/evaluate';
 import { exportCommand } from './commands/export';
 import { importCommand } from './commands/import';
@@ -28,6 +30,8 @@ function help(): string {
  * graph or dataset) is one line on stderr and exit code 2; anything else is a bug, shown in full with --verbose.
  */
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  // Graphs are held to the machine's memory before anything is allocated (engine/memory.ts).
+  setMemoryLimit(totalmem());
   const [name, ...args] = argv;
   const verbose = args.includes('--verbose');
   if (!name || name === '--help' || name === '-h' || name === 'help') {
@@ -59,6 +63,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         'ShapeError',
         'DatasetMismatchError',
         'CheckpointError',
+        'MemoryError',
       ].includes(err.name) ||
       err.code === 'ENOENT' ||
       err.code === 'EACCES' ||

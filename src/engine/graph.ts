@@ -1,5 +1,6 @@
 import type { Graph, GraphNode } from '../shared/graph';
 import { getLayer, resolveParams } from './layers/registry';
+import { checkMemory } from './memory';
 import { ShapeError, type LayerDef, type Params, type WeightSpec } from './layers/types';
 import type { Shape } from './tensor';
 
@@ -223,10 +224,16 @@ export function analyseGraph(graph: Graph): GraphAnalysis {
   return { shapes, errors, problems, compiled };
 }
 
-/** A runnable description of the graph, or a GraphError for the first problem (naming its node when one is at fault). */
+/**
+ * A runnable description of the graph, or a GraphError for the first problem (naming its node when one is at
+ * fault), or a MemoryError when its weights alone cannot fit the memory the host set (see memory.ts).
+ */
 export function compileGraph(graph: Graph): CompiledGraph {
   const a = analyseGraph(graph);
-  if (a.compiled) return a.compiled;
+  if (a.compiled) {
+    checkMemory(a.compiled);
+    return a.compiled;
+  }
   // A node's own error says more precisely what to fix than a whole-graph summary of it.
   const first = a.errors.entries().next();
   if (!first.done) throw new GraphError(first.value[1], first.value[0]);

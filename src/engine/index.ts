@@ -20,6 +20,17 @@ export {
   type CompiledNode,
   type GraphAnalysis,
 } from './graph';
+export {
+  checkMemory,
+  describeShortfall,
+  estimateMemory,
+  MAX_TENSOR_ELEMENTS,
+  memoryLimit,
+  MemoryError,
+  setMemoryLimit,
+  type MemoryEstimate,
+  type MemoryOptions,
+} from './memory';
 export { Network, type NamedWeights, type Parameter, type Trace } from './network';
 export { meanSquaredError, oneHot, softmaxCrossEntropy, type LossKind, type LossResult } from './losses';
 export {

@@ -1,6 +1,7 @@
 import type { Graph } from '../shared/graph';
 import { compileGraph, type CompiledGraph, type CompiledNode } from './graph';
 import { initWeight } from './init';
+import { checkMemory } from './memory';
 import { Rng } from './rng';
 import { sameShape, sizeOf, sliceBatch, tensor, type Shape, type Tensor } from './tensor';
 
@@ -126,6 +127,8 @@ export class Network {
    */
   constructor(graph: CompiledGraph | Graph, seed = 1, store?: FlatParameters) {
     this.graph = 'byId' in graph ? graph : compileGraph(graph);
+    // Refused here, before the first weight is allocated, when weights and gradients cannot fit.
+    checkMemory(this.graph);
     const rng = new Rng(seed);
     const layout = store ? parameterLayout(this.graph) : null;
     if (store && layout && (store.values.length !== layout.total || store.grads.length !== layout.total)) {

@@ -50,6 +50,8 @@ export const AppInfo = z.strictObject({
   version: z.string(),
   /** The runtime's versions, for the About box ("Electron 45.5.0, Node 22.20.0"). */
   runtime: z.string(),
+  /** The machine's memory in bytes, which the status bar sets the network's estimate against. */
+  memoryBytes: z.number().positive().optional(),
 });
 
 export const TemplateSummary = z.strictObject({

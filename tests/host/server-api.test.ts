@@ -72,6 +72,7 @@ describe('the Api over the WebSocket', () => {
       name: 'Convas',
       version: '1.2.3',
       runtime: expect.stringMatching(/browser mode/),
+      memoryBytes: expect.any(Number),
     });
   });
 

@@ -4,7 +4,13 @@ import { resolve } from 'node:path';
 import { OPTIMIZER_KINDS, type OptimizerKind } from '../../engine';
 import { sampleDatasetPath } from '../../host/datasets';
 import { readProjectFile, writeProjectFile } from '../../host/project/project-file';
-import { epochRecord, readCheckpoint, TrainingSession, type SessionEnd } from '../../host/session';
+import {
+  CheckpointWriteError,
+  epochRecord,
+  readCheckpoint,
+  TrainingSession,
+  type SessionEnd,
+} from '../../host/session';
 import { parseGraph, type Graph } from '../../shared/graph';
 import type { TrainingRun } from '../../shared/project';
 import { choiceOption, intOption, numberOption, parse, required } from '../args';
@@ -14,6 +20,14 @@ import type { Command } from './types';
 
 /** Learning rates that work for each optimizer out of the box. */
 const DEFAULT_LR: Record<OptimizerKind, number> = { sgd: 0.05, momentum: 0.01, adam: 0.001 };
+
+/**
+ * Where a diverged run's last good weights go: beside --out, never in it, so that a diverged run is not mistaken
+ * for a trained model (trained.convas → trained.diverged.convas).
+ */
+export function divergedPath(out: string): string {
+  return out.endsWith('.convas') ? `${out.slice(0, -'.convas'.length)}.diverged.convas` : `${out}.diverged.convas`;
+}
 
 /** A graph from a .json graph file or from a .convas project. */
 async function readGraph(path: string): Promise<Graph> {
@@ -83,6 +97,8 @@ export const train: Command = {
     process.on('SIGINT', onSigint);
     const startedAt = new Date().toISOString();
     let end: SessionEnd;
+    /** A checkpoint that could not be written stops the run; what it learned is still saved. */
+    let checkpointFailure: CheckpointWriteError | null = null;
     try {
       if (values.resume) {
         if (!existsSync(checkpointPath)) throw new CliError(`--resume: there is no checkpoint at ${checkpointPath}`);
@@ -95,7 +111,13 @@ export const train: Command = {
           `${session.index.splits.train.length} train / ${session.index.splits.validation.length} validation images\n`,
       );
       const bar = new ProgressBar(io, hyper.epochs);
-      end = await session.run({ onStep: (e) => bar.step(e), onEpoch: (e) => bar.epoch(e) });
+      try {
+        end = await session.run({ onStep: (e) => bar.step(e), onEpoch: (e) => bar.epoch(e) });
+      } catch (e) {
+        if (!(e instanceof CheckpointWriteError)) throw e;
+        checkpointFailure = e;
+        end = { status: 'stopped', epochs: session.epochHistory.length };
+      }
       const history = session.epochHistory;
       const run: TrainingRun = {
         startedAt,
@@ -110,9 +132,18 @@ export const train: Command = {
         },
         epochs: history.map(epochRecord),
         ...(end.status === 'diverged' || end.status === 'early-stopped' ? { stopped: end.reason } : {}),
-        ...(end.status === 'stopped' ? { stopped: `stopped by the user after epoch ${end.epochs}` } : {}),
+        ...(end.status === 'stopped'
+          ? { stopped: checkpointFailure?.message ?? `stopped by the user after epoch ${end.epochs}` }
+          : {}),
       };
-      if (history.length > 0) {
+      if (end.status === 'diverged') {
+        // The step that diverged was not applied: the pool holds the weights of the step before, as the reason says.
+        await writeProjectFile(
+          divergedPath(out),
+          { graph, dataset: { path: session.index.root, classes: [...session.classes] }, history: [run] },
+          await session.pool.getWeights(),
+        );
+      } else if (history.length > 0) {
         await writeProjectFile(
           out,
           { graph, dataset: { path: session.index.root, classes: [...session.classes] }, history: [run] },
@@ -127,7 +158,17 @@ export const train: Command = {
       process.off('SIGINT', onSigint);
       await session.close();
     }
-    if (end.status === 'diverged') throw new CliError(`training diverged: ${end.reason}`);
+    if (end.status === 'diverged') {
+      throw new CliError(
+        `training diverged: ${end.reason} Those weights are saved in ${divergedPath(out)}; ${out} was not written.`,
+      );
+    }
+    if (checkpointFailure) {
+      throw new CliError(
+        `${checkpointFailure.message}; training stopped after epoch ${end.epochs}` +
+          (end.epochs > 0 ? ` and the model was saved in ${out}` : ''),
+      );
+    }
     if (end.status === 'early-stopped') io.stderr(`stopped early: ${end.reason}\n`);
     if (end.status === 'stopped' && end.epochs === 0) {
       throw new CliError('training stopped before the first epoch ended; nothing was saved');

@@ -1,4 +1,6 @@
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
+import { setMemoryLimit } from '../../engine';
 import { TemplateLibrary } from '../templates/library';
 import { BackupStore } from './backups';
 import { RecentList } from './recent';
@@ -14,7 +16,7 @@ export interface HostServices {
   running: Set<string>;
   /** How long after an edit its backup is written. */
   autosaveMs: number;
-  app: { name: string; version: string; runtime: string };
+  app: { name: string; version: string; runtime: string; memoryBytes: number };
 }
 
 export interface HostServicesOptions {
@@ -30,6 +32,9 @@ export interface HostServicesOptions {
 export const DEFAULT_AUTOSAVE_MS = 3000;
 
 export function createHostServices(o: HostServicesOptions): HostServices {
+  // Every graph this process compiles is held to the machine's memory from now on (engine/memory.ts).
+  const memoryBytes = totalmem();
+  setMemoryLimit(memoryBytes);
   return {
     recent: new RecentList(join(o.dataDir, 'recent.json')),
     backups: new BackupStore(join(o.dataDir, 'backups')),
@@ -37,6 +42,6 @@ export function createHostServices(o: HostServicesOptions): HostServices {
     checkpointDir: join(o.dataDir, 'checkpoints'),
     running: new Set(),
     autosaveMs: o.autosaveMs ?? DEFAULT_AUTOSAVE_MS,
-    app: { name: 'Convas', version: o.appVersion, runtime: o.runtime },
+    app: { name: 'Convas', version: o.appVersion, runtime: o.runtime, memoryBytes },
   };
 }

@@ -3,6 +3,7 @@ import { tensor, type NamedWeights, type OptimizerState } from '../../engine';
 import { decodeSafetensors, encodeSafetensors } from '../../engine/formats/safetensors';
 import { findForbiddenKey } from '../../shared/safe-json';
 import { writeFileAtomic } from '../project/atomic-write';
+import type { ReplicaRandomState } from '../training';
 import type { EpochEvent } from './types';
 
 /**
@@ -22,6 +23,13 @@ export interface Checkpoint {
   history: EpochEvent[];
   /** Epochs in a row without a better validation accuracy. */
   sinceBest: number;
+  /**
+   * Each training thread's generators (dropout, shuffling) and step count, so that a resumed run with as many
+   * threads is the uninterrupted one bit for bit. Absent in checkpoints written before they were kept.
+   */
+  workers?: ReplicaRandomState[];
+  /** The loss of the run's first step, which divergence is judged against (divergence.ts). */
+  firstLoss?: number;
 }
 
 const KEY = 'convas.checkpoint';
@@ -41,12 +49,30 @@ export async function writeCheckpoint(path: string, c: Checkpoint): Promise<void
     best: c.best ? { valAccuracy: c.best.valAccuracy, epoch: c.best.epoch } : null,
     history: c.history,
     sinceBest: c.sinceBest,
+    ...(c.workers ? { workers: c.workers } : {}),
+    ...(c.firstLoss === undefined ? {} : { firstLoss: c.firstLoss }),
   };
-  await writeFileAtomic(path, encodeSafetensors(tensors, { [KEY]: JSON.stringify(meta) }));
+  try {
+    await writeFileAtomic(path, encodeSafetensors(tensors, { [KEY]: JSON.stringify(meta) }));
+  } catch (e) {
+    // Node's "ENOSPC: no space left on device, write" names no file.
+    throw new CheckpointWriteError(path, e as Error);
+  }
 }
 
 export class CheckpointError extends Error {
   override name = 'CheckpointError';
+}
+
+/** A checkpoint could not be written (a full disk, a folder gone); the previous one, if any, is intact. */
+export class CheckpointWriteError extends CheckpointError {
+  override name = 'CheckpointWriteError';
+  constructor(
+    readonly path: string,
+    override readonly cause: Error,
+  ) {
+    super(`cannot write the checkpoint '${path}': ${cause.message}`);
+  }
 }
 
 export async function readCheckpoint(path: string): Promise<Checkpoint> {
@@ -68,6 +94,8 @@ export async function readCheckpoint(path: string): Promise<Checkpoint> {
     best: { valAccuracy: number; epoch: number } | null;
     history: EpochEvent[];
     sinceBest: number;
+    workers?: ReplicaRandomState[];
+    firstLoss?: number;
   };
   const weights: NamedWeights = {};
   const bestWeights: NamedWeights = {};
@@ -93,5 +121,7 @@ export async function readCheckpoint(path: string): Promise<Checkpoint> {
     best: meta.best ? { ...meta.best, weights: bestWeights } : null,
     history: meta.history,
     sinceBest: meta.sinceBest,
+    ...(meta.workers ? { workers: meta.workers } : {}),
+    ...(meta.firstLoss === undefined ? {} : { firstLoss: meta.firstLoss }),
   };
 }

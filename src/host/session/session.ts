@@ -1,4 +1,6 @@
+import { availableParallelism } from 'node:os';
 import {
+  checkMemory,
   compileGraph,
   reshape,
   Rng,
@@ -11,6 +13,7 @@ import { DatasetSource, openDataset, sampleDatasetPath, type DatasetBatch, type 
 import { inputSpecOf } from '../inference/model';
 import { DivergedError, TrainingPool } from '../training';
 import { writeCheckpoint, type Checkpoint } from './checkpoint';
+import { divergenceCause, lossBound } from './divergence';
 import type { EpochEvent, SessionConfig, SessionEnd, StepEvent } from './types';
 
 /** Training images whose accuracy is reported each epoch (measured in inference mode after the epoch). */
@@ -39,6 +42,8 @@ export class TrainingSession {
   private best: Checkpoint['best'] = null;
   private sinceBest = 0;
   private epochsDone = 0;
+  /** The loss of the run's first step: divergence is judged against it (divergence.ts). */
+  private firstLoss: number | null = null;
 
   private constructor(
     readonly config: SessionConfig,
@@ -55,6 +60,14 @@ export class TrainingSession {
   /** Compiles the graph, opens and checks the dataset, loads validation images and starts the workers. */
   static async open(config: SessionConfig): Promise<TrainingSession> {
     const graph = compileGraph(config.graph);
+    // Refused with its figure before a single image is read, when training at this batch size cannot fit.
+    const { batchSize, optimizer, threads } = config.hyper;
+    checkMemory(graph, {
+      batchSize,
+      training: true,
+      optimizer: optimizer.kind,
+      threads: threads ?? availableParallelism(),
+    });
     const root = config.data.root ?? sampleDatasetPath();
     const index = await openDataset(root, {
       validationFraction: config.data.validationFraction,
@@ -106,6 +119,10 @@ export class TrainingSession {
     this.best = c.best;
     this.sinceBest = c.sinceBest;
     this.epochsDone = c.epoch;
+    this.firstLoss = c.firstLoss ?? c.history[0]?.loss ?? null;
+    // Dropout masks follow each thread's generator: with as many threads the run continues exactly as it would
+    // have; with another count it continues from fresh generators.
+    if (c.workers?.length === this.pool.threads) await this.pool.setRandomState(c.workers);
   }
 
   /** Trains until the last epoch, an early stop, stop() or divergence. */
@@ -140,14 +157,16 @@ export class TrainingSession {
         const t0 = performance.now();
         let loss: number;
         try {
-          loss = await this.pool.step(reshape(batch.x, [batch.x.shape[0], ...this.graph.inputShape]), batch.labels);
+          const x = reshape(batch.x, [batch.x.shape[0], ...this.graph.inputShape]);
+          loss = await this.pool.step(x, batch.labels, lossBound(this.firstLoss));
         } catch (e) {
           if (!(e instanceof DivergedError)) throw e;
           const reason =
-            `the loss became ${e.loss} at epoch ${epoch}, batch ${step + 1} of ${stepsPerEpoch} (step ${globalStep + 1}); ` +
+            `${divergenceCause(e.loss, this.firstLoss)} at epoch ${epoch}, batch ${step + 1} of ${stepsPerEpoch} (step ${globalStep + 1}); ` +
             `training stopped with the weights of the step before. Try a lower learning rate (now ${this.config.hyper.optimizer.learningRate}).`;
           return { status: 'diverged', epochs: this.epochsDone, reason };
         }
+        this.firstLoss ??= loss;
         const dt = (performance.now() - t0) / 1000;
         busy += dt;
         // The pace of recent steps, smoothed, predicts the rest.
@@ -236,6 +255,8 @@ export class TrainingSession {
       best: this.best,
       history: this.history,
       sinceBest: this.sinceBest,
+      workers: await this.pool.getRandomState(),
+      ...(this.firstLoss === null ? {} : { firstLoss: this.firstLoss }),
     };
   }
 

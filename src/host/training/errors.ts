@@ -1,3 +1,5 @@
+import type { DivergedPart } from './messages';
+
 /** The errors a training session raises on the host, besides a graph's own GraphError. */
 
 /** An error raised in a training worker, re-thrown on the host with the worker's message and error name. */
@@ -15,8 +17,8 @@ export class TrainingError extends Error {
 }
 
 /**
- * A step's loss, summed gradient or updated weights were NaN or infinite: the run stopped and that step was
- * not applied, so the weights are the last finite ones.
+ * A step's loss, summed gradient or updated weights were NaN or infinite, or its loss was above the bound the
+ * caller set: the run stopped and that step was not applied, so the weights are those from before it.
  */
 export class DivergedError extends Error {
   override name = 'DivergedError';
@@ -25,14 +27,17 @@ export class DivergedError extends Error {
     readonly step: number,
     /** Its loss (NaN or ±Infinity when the loss itself diverged). */
     readonly loss: number,
-    /** What was not finite. */
-    readonly part: 'loss' | 'gradient' | 'weights',
+    /** What was not finite, or 'bound' for a finite loss above `bound`. */
+    readonly part: DivergedPart,
     /** Its place in the epoch (1-based) and the epoch's length. */
     readonly stepInEpoch: number,
     readonly stepsInEpoch: number,
+    /** The largest loss the step would have taken (Infinity: any finite one). */
+    readonly bound = Infinity,
   ) {
     const what = {
       loss: `the loss is ${loss}`,
+      bound: `the loss is ${loss}, above the bound of ${bound}`,
       gradient: `the loss is ${loss} but its gradient is not finite`,
       weights: `the loss is ${loss} but the update made some weights infinite`,
     }[part];

@@ -69,11 +69,16 @@ export interface RunOutcome {
   /** Sum of batch losses over the epoch's completed steps, and images trained on. */
   lossSum: number;
   images: number;
-  /** For 'diverged': the step (1-based, session-wide) that was refused, its loss, and what was not finite. */
+  /**
+   * For 'diverged': the step (1-based, session-wide) that was refused, its loss, and what was not finite (or
+   * 'bound': the loss was finite but above the step's maxLoss).
+   */
   badStep?: number;
   badLoss?: number;
-  badPart?: 'loss' | 'gradient' | 'weights';
+  badPart?: DivergedPart;
 }
+
+export type DivergedPart = 'loss' | 'gradient' | 'weights' | 'bound';
 
 /** One rank's part of an evaluation; the host adds the parts. */
 export interface PartialEvaluation {
@@ -94,6 +99,19 @@ export interface ReplicaInfo {
 }
 
 /**
+ * What a rank draws from and where it is: with the weights and the optimizer's state, all a checkpoint needs for
+ * a resumed run to equal the uninterrupted one bit for bit (dropout masks differ per rank).
+ */
+export interface ReplicaRandomState {
+  /** The epoch shuffle's generator (the same in every rank). */
+  shuffle: number;
+  /** This rank's dropout generator. */
+  dropout: number;
+  /** Optimizer steps this rank has taken. */
+  globalStep: number;
+}
+
+/**
  * Host → worker requests and their results, one entry per `type`. A request is answered by exactly one
  * 'result' (with the same id) or one 'error'.
  */
@@ -101,7 +119,7 @@ export interface Calls {
   /** Rank 0 also receives the port it answers Queries on. */
   init: { args: { config: ReplicaConfig; shared: SharedBuffers; queries?: MessagePort }; result: ReplicaInfo };
   /** One optimizer step on a batch the host put in shared memory; each rank takes its shard of it. */
-  step: { args: { batch: SharedExamples }; result: RunOutcome };
+  step: { args: { batch: SharedExamples; maxLoss?: number }; result: RunOutcome };
   /** A shuffled pass over the examples in batches; runs until done, paused, stopped or diverged. */
   epoch: { args: { data: SharedExamples; batchSize: number }; result: RunOutcome };
   /** Continues a paused epoch from the step where it paused. */
@@ -112,6 +130,9 @@ export interface Calls {
   evaluate: { args: { data: SharedExamples; batchSize: number }; result: PartialEvaluation };
   getOptimizerState: { args: Record<string, never>; result: OptimizerState };
   setOptimizerState: { args: { state: OptimizerState }; result: null };
+  /** Every rank's generators and step count, in rank order, for a checkpoint; each rank takes its own back. */
+  getRandomState: { args: Record<string, never>; result: ReplicaRandomState };
+  setRandomState: { args: { states: ReplicaRandomState[] }; result: null };
   close: { args: Record<string, never>; result: null };
 }
 

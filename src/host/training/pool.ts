@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel, type Worker } from 'node:worker_threads';
 import {
+  checkMemory,
   compileGraph,
   sizeOf,
   tensor,
@@ -19,7 +20,16 @@ import { DivergedError, TrainingError } from './errors';
 import { Link } from './link';
 import { Lock } from './lock';
 import { checkInputs, checkLabels, mergeEvaluations, mergeOptimizerStates } from './results';
-import type { Calls, KernelChoice, Queries, RunOutcome, SharedBuffers, SharedExamples, StepProgress } from './messages';
+import type {
+  Calls,
+  KernelChoice,
+  Queries,
+  ReplicaRandomState,
+  RunOutcome,
+  SharedBuffers,
+  SharedExamples,
+  StepProgress,
+} from './messages';
 import { floatsOf, shareInts, sharedFloats, sharedInts, sharePixels, type Inputs } from './shared-memory';
 import { findWorkerScript, startWorker } from './spawn';
 
@@ -113,6 +123,8 @@ export class TrainingPool {
     if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
       throw new Error(`threads must be a whole number from 1 to 256, got ${threads}`);
     }
+    // Weights, a gradient region per worker and the optimizer's slots, refused before the shared arrays exist.
+    checkMemory(graph, { training: true, optimizer: options.optimizer.kind, threads });
     const shared: SharedBuffers = {
       weights: sharedFloats(layout.total),
       grads: sharedFloats(layout.total * threads),
@@ -201,17 +213,20 @@ export class TrainingPool {
     for (const fn of this.listeners) fn(p);
   }
 
-  /** One optimizer step on the batch (x: [N, ...input shape]); resolves with the batch's loss before the step. */
-  async step(x: Inputs, labels: Int32Array): Promise<number> {
+  /**
+   * One optimizer step on the batch (x: [N, ...input shape]); resolves with the batch's loss before the step.
+   * Rejects with DivergedError, and updates nothing, when that loss is not finite or is above `maxLoss`.
+   */
+  async step(x: Inputs, labels: Int32Array, maxLoss = Infinity): Promise<number> {
     this.checkUsable();
     this.checkExamples(x, labels, 'step');
     if (this.active) throw new Error('step: a run is in progress; stop it (or let it finish) first');
     return this.lock.run(async () => {
       const batch = this.stageBatch(x, labels);
       resetControl(this.shared.control);
-      const outcome = await this.all('step', { batch });
+      const outcome = await this.all('step', { batch, maxLoss });
       this.steps = outcome.globalStep;
-      if (outcome.status === 'diverged') throw this.diverged(outcome);
+      if (outcome.status === 'diverged') throw this.diverged(outcome, maxLoss);
       return outcome.lossSum;
     });
   }
@@ -435,6 +450,21 @@ export class TrainingPool {
     await this.lock.run(() => this.all('setOptimizerState', { state }));
   }
 
+  /** Every rank's generators (shuffling, dropout) and step count, in rank order, for a checkpoint. */
+  async getRandomState(): Promise<ReplicaRandomState[]> {
+    this.checkUsable();
+    return this.lock.run(() => this.gather('getRandomState', {}));
+  }
+
+  /** Puts back what getRandomState returned; it must come from a pool with as many threads. */
+  async setRandomState(states: ReplicaRandomState[]): Promise<void> {
+    this.checkUsable();
+    if (states.length !== this.threads) {
+      throw new Error(`random state for ${states.length} training threads given to a pool of ${this.threads}`);
+    }
+    await this.lock.run(() => this.all('setRandomState', { states }));
+  }
+
   /** Stops any run and ends the worker threads. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -494,13 +524,14 @@ export class TrainingPool {
     return (await this.gather(type, args))[0];
   }
 
-  private diverged(o: RunOutcome): DivergedError {
+  private diverged(o: RunOutcome, maxLoss = Infinity): DivergedError {
     return new DivergedError(
       o.badStep ?? o.globalStep + 1,
       o.badLoss ?? NaN,
       o.badPart ?? 'loss',
       o.stepInEpoch + 1,
       o.stepsInEpoch,
+      maxLoss,
     );
   }
 }

@@ -14,9 +14,11 @@ import {
 import { parameterLayout } from '../../engine/network';
 import { barrier, CONTROL, DIVERGENCE, ownedRange, REQUEST, shareOf, type Request } from './control';
 import type {
+  DivergedPart,
   InferenceJob,
   PartialEvaluation,
   Pixels,
+  ReplicaRandomState,
   ReplicaConfig,
   RunOutcome,
   SharedBuffers,
@@ -44,8 +46,7 @@ interface EpochRun {
 }
 
 /** A step's loss, and either the host's request as every rank read it, or what diverged (nothing was updated). */
-type StepResult =
-  { loss: number; decision: Request; diverged: null } | { loss: number; diverged: 'loss' | 'gradient' | 'weights' };
+type StepResult = { loss: number; decision: Request; diverged: null } | { loss: number; diverged: DivergedPart };
 
 /**
  * One worker's share of a data-parallel pool. Every rank holds a whole network whose trainable weights are
@@ -167,11 +168,14 @@ export class Replica {
     for (const f of this.followers) f.own.set(f.shared);
   }
 
-  /** One optimizer step on a batch in shared memory; each rank trains on its shard of it. */
-  step(batch: SharedExamples): RunOutcome {
+  /**
+   * One optimizer step on a batch in shared memory; each rank trains on its shard of it. A loss above `maxLoss`
+   * is refused like a non-finite one, before anything is updated.
+   */
+  step(batch: SharedExamples, maxLoss = Infinity): RunOutcome {
     this.refresh();
     const [a, b] = shareOf(batch.n, this.threads, this.rank);
-    const r = this.trainStep(this.rows(batch.x, a, b), batch.labels.subarray(a, b), batch.n);
+    const r = this.trainStep(this.rows(batch.x, a, b), batch.labels.subarray(a, b), batch.n, maxLoss);
     const outcome: RunOutcome = {
       status: r.diverged ? 'diverged' : 'done',
       globalStep: this.globalStep,
@@ -286,7 +290,7 @@ export class Replica {
   }
 
   /** Steps 1–4 of the class comment, with the divergence checks. */
-  private trainStep(x: Float32Array, labels: Int32Array, batch: number): StepResult {
+  private trainStep(x: Float32Array, labels: Int32Array, batch: number, maxLoss = Infinity): StepResult {
     const ctl = this.shared.control;
     const m = labels.length;
     this.net.zeroGrads();
@@ -306,6 +310,7 @@ export class Replica {
     let loss = 0;
     for (let r = 0; r < this.threads; r++) loss += this.shared.losses[r];
     if (!Number.isFinite(loss)) return { loss, diverged: 'loss' };
+    if (loss > maxLoss) return { loss, diverged: 'bound' };
     const wrote = this.reduceAndUpdate();
     barrier(ctl, this.threads, () => Atomics.store(ctl, CONTROL.decision, Atomics.load(ctl, CONTROL.request)));
     const verdict = Atomics.load(ctl, CONTROL.diverged);
@@ -390,6 +395,17 @@ export class Replica {
   /** This rank's optimizer state: slots per owned slice, named `${parameter}@${offset}`. */
   getOptimizerState(): OptimizerState {
     return this.optimizer.getState();
+  }
+
+  /** This rank's generators and step count, for a checkpoint. */
+  getRandomState(): ReplicaRandomState {
+    return { shuffle: this.shuffleRng.getState(), dropout: this.dropoutRng.getState(), globalStep: this.globalStep };
+  }
+
+  setRandomState(s: ReplicaRandomState): void {
+    this.shuffleRng.setState(s.shuffle);
+    this.dropoutRng.setState(s.dropout);
+    this.globalStep = s.globalStep;
   }
 
   /** Takes this rank's slices out of a whole-parameter state (as the host merges and a checkpoint stores it). */

@@ -82,7 +82,7 @@ async function handle(msg: HostRequest): Promise<unknown> {
       return { rank, kernels: kernels.name, notice: kernels.notice };
     }
     case 'step':
-      return need().step(msg.batch);
+      return need().step(msg.batch, msg.maxLoss);
     case 'epoch':
       return need().startEpoch(msg.data, msg.batchSize);
     case 'resume':
@@ -99,6 +99,11 @@ async function handle(msg: HostRequest): Promise<unknown> {
       return need().getOptimizerState();
     case 'setOptimizerState':
       need().setOptimizerState(msg.state);
+      return null;
+    case 'getRandomState':
+      return need().getRandomState();
+    case 'setRandomState':
+      need().setRandomState(msg.states[rank]);
       return null;
     case 'close':
       queries?.close();

@@ -1,0 +1,77 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { NamedWeights } from '../../src/engine';
+import { readCheckpoint, TrainingSession, type SessionConfig } from '../../src/host/session';
+import { chain } from '../helpers/graphs';
+
+/**
+ * A run resumed from its checkpoint equals the uninterrupted run bit for bit, with everything random switched
+ * on: shuffling, every kind of augmentation (drawn on the host) and dropout (drawn in each of two workers).
+ */
+const tmp = mkdtempSync(join(tmpdir(), 'convas-session-resume-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const config = (checkpointPath: string): SessionConfig => ({
+  graph: chain(
+    ['x', 'input', { channels: 1, height: 28, width: 28 }],
+    ['conv', 'conv2d', { filters: 4, stride: 2, padding: 'same' }],
+    ['relu', 'relu'],
+    ['drop', 'dropout', { rate: 0.25 }],
+    ['flat', 'flatten'],
+    ['fc', 'dense', { units: 10, init: 'glorot' }],
+  ),
+  data: { root: null, augment: { flip: true, shift: 0.1, rotate: 10, brightness: 0.1, contrast: 0.1 } },
+  hyper: {
+    epochs: 3,
+    batchSize: 32,
+    seed: 5,
+    patience: 0,
+    threads: 2,
+    optimizer: { kind: 'adam', learningRate: 0.003 },
+  },
+  checkpointPath,
+});
+
+const open: TrainingSession[] = [];
+async function session(c: SessionConfig): Promise<TrainingSession> {
+  const s = await TrainingSession.open(c);
+  open.push(s);
+  return s;
+}
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((s) => s.close()));
+});
+
+function bytes(w: NamedWeights): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(w).map(([k, t]) => [
+      k,
+      Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('hex'),
+    ]),
+  );
+}
+
+describe('a session resumed from its checkpoint', () => {
+  it('ends with the weights of the uninterrupted run, bit for bit', async () => {
+    const whole = await session(config(join(tmp, 'whole.checkpoint')));
+    expect(await whole.run()).toEqual({ status: 'finished', epochs: 3 });
+    const expected = bytes(await whole.pool.getWeights());
+
+    const path = join(tmp, 'cut.checkpoint');
+    const first = await session(config(path));
+    expect(await first.run({ onEpoch: (e) => e.epoch === 1 && first.stop() })).toEqual({
+      status: 'stopped',
+      epochs: 1,
+    });
+    const c = await readCheckpoint(path);
+    expect(c.workers).toHaveLength(2);
+    expect(c.workers![0].dropout).not.toBe(c.workers![1].dropout);
+
+    const second = await session(config(path));
+    await second.restore(c);
+    expect(await second.run()).toEqual({ status: 'finished', epochs: 3 });
+    expect(bytes(await second.pool.getWeights())).toEqual(expected);
+  });
+});
