@@ -218,7 +218,7 @@ describe('training dashboard in Chromium', () => {
     await page.setViewportSize({ width: 1440, height: 960 });
   });
 
-  it('a learning rate of 10 shows where the run diverged, with NaN as NaN', async () => {
+  it('a learning rate of 10 shows where the run diverged, never as null', async () => {
     await page.getByTestId('mode-train').click();
     await setField('hyper-epochs', '1');
     await setField('hyper-learningRate', '10');
@@ -227,7 +227,10 @@ describe('training dashboard in Chromium', () => {
       .poll(() => page.getByTestId('train-end').innerText(), { timeout: 60_000 })
       .toMatch(/^Training diverged/);
     const message = await page.getByTestId('train-end').innerText();
-    expect(message).toMatch(/the loss became NaN at epoch 1, batch \d+ of 25/);
+    // Caught where the loss first left its bound (a thousand times the first step's) or stopped being finite.
+    expect(message).toMatch(
+      /the loss became (NaN|Infinity|[\d.e+]+, more than 1,000 times the run's first \([\d.]+\)) at epoch 1, batch \d+ of 25/,
+    );
     expect(message).not.toMatch(/null/);
     await shot('10-diverged');
   });
