@@ -37,10 +37,23 @@ const cases: Record<string, Case[]> = {
       params: { filters: 2, kernelW: 2, stride: 2, padding: 'same', bias: false },
       inputs: [[1, 6, 6]],
     },
+    {
+      name: 'x=[2,8,8] s=2 p=1, floored (a row dropped)',
+      params: { filters: 3, stride: 2, padding: 1 },
+      inputs: [[2, 8, 8]],
+    },
+    { name: 'x=[4,5,5] f=[6,2,3,3] groups 2', params: { filters: 6, groups: 2, padding: 1 }, inputs: [[4, 5, 5]] },
+    {
+      name: 'x=[3,7,7] depthwise (groups 3, 2 per channel) s=2 p=1',
+      params: { filters: 6, groups: 3, stride: 2, padding: 1 },
+      inputs: [[3, 7, 7]],
+    },
   ],
   maxpool2d: [
     { name: 'x=[2,4,4] 2×2 s2', inputs: [[2, 4, 4]], draw: 'spaced' },
     { name: 'x=[1,5,5] 3×3 s2 p1', params: { size: 3, stride: 2, padding: 1 }, inputs: [[1, 5, 5]], draw: 'spaced' },
+    { name: 'x=[2,7,7] 2×2 s2 floored to 3×3', inputs: [[2, 7, 7]], draw: 'spaced' },
+    { name: 'x=[2,7,7] 2×2 s2 ceil mode, 4×4', params: { ceil: true }, inputs: [[2, 7, 7]], draw: 'spaced' },
   ],
   avgpool2d: [
     { name: 'x=[2,4,4] 2×2 s2', inputs: [[2, 4, 4]] },
@@ -49,7 +62,11 @@ const cases: Record<string, Case[]> = {
       params: { size: 3, stride: 2, padding: 1 },
       inputs: [[1, 5, 5]],
     },
+    { name: 'x=[2,7,7] 2×2 s2 floored to 3×3', inputs: [[2, 7, 7]] },
+    { name: 'x=[2,8,8] 3×3 s2 ceil mode, partial last windows', params: { size: 3, ceil: true }, inputs: [[2, 8, 8]] },
   ],
+  globalavgpool: [{ name: 'x=[3,4,5]', inputs: [[3, 4, 5]] }],
+  globalmaxpool: [{ name: 'x=[3,4,5]', inputs: [[3, 4, 5]], draw: 'spaced' }],
   flatten: [{ name: 'x=[2,3,3]', inputs: [[2, 3, 3]] }],
   dense: [
     { name: 'x=[7] units=5', params: { units: 5 }, inputs: [[7]] },

@@ -6,6 +6,8 @@ import conv2d from './conv2d';
 import dense from './dense';
 import dropout from './dropout';
 import flatten from './flatten';
+import globalavgpool from './globalavgpool';
+import globalmaxpool from './globalmaxpool';
 import input from './input';
 import leakyRelu from './leaky_relu';
 import maxpool2d from './maxpool2d';
@@ -31,6 +33,8 @@ for (const def of [
   conv2d,
   maxpool2d,
   avgpool2d,
+  globalavgpool,
+  globalmaxpool,
   flatten,
   dense,
   sigmoid,
