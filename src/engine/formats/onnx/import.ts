@@ -176,6 +176,9 @@ function restoreDropouts(nodes: ImportedNode[], meta: Graph | null, outputId: st
   }
 }
 
+/** The most nodes a Convas graph holds (the graph schema's limit, src/shared/graph.ts): a larger file is refused as soon as it passes it. */
+const MAX_NODES = 10_000;
+
 /** Walks the ONNX nodes in order, turning each into Convas nodes through its operator's rule. */
 class Importer {
   readonly nodes: ImportedNode[] = [];
@@ -224,6 +227,10 @@ class Importer {
     where: string,
   ): Value {
     const def = getLayer(type)!;
+    if (this.nodes.length >= MAX_NODES)
+      throw new FormatError(
+        `${where}: the network has more than ${MAX_NODES.toLocaleString('en')} layers, more than a Convas graph holds`,
+      );
     let shape: Shape;
     try {
       const resolved = resolveParams(def, params);
