@@ -1,4 +1,5 @@
 import type { Shape } from '../../tensor';
+import { modelInfoEntries } from '../model-info';
 import type { ExportContext, ExportFormat } from '../types';
 import { OnnxBuilder } from './build';
 import { onnxEmitter } from './export-layers';
@@ -25,7 +26,7 @@ function valueInfo(name: string, shape: Shape): ValueInfoProto {
 }
 
 /** The ONNX model of a checked graph and its weights (the graph's real structure: one or two ONNX nodes per layer). */
-export function buildOnnxModel({ graph, compiled, weights }: ExportContext): ModelProto {
+export function buildOnnxModel({ graph, compiled, weights, classes }: ExportContext): ModelProto {
   const b = new OnnxBuilder();
   // The ONNX value holding each node's output: its id, unless the node wrote nothing (then its input's value).
   const valueOf = new Map<string, string>([[compiled.inputId, compiled.inputId]]);
@@ -52,7 +53,10 @@ export function buildOnnxModel({ graph, compiled, weights }: ExportContext): Mod
       input: [valueInfo(compiled.inputId, compiled.inputShape)],
       output: [valueInfo(compiled.outputId, compiled.outputShape)],
     },
-    metadataProps: [{ key: ONNX_GRAPH_METADATA_KEY, value: JSON.stringify(graph) }],
+    metadataProps: [
+      { key: ONNX_GRAPH_METADATA_KEY, value: JSON.stringify(graph) },
+      ...Object.entries(modelInfoEntries(compiled, classes, 'NCHW')).map(([key, value]) => ({ key, value })),
+    ],
   };
 }
 

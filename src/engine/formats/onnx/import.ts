@@ -3,7 +3,8 @@ import { compileGraph, GraphError } from '../../graph';
 import { checkParam, getLayer, resolveParams } from '../../layers/registry';
 import type { ParamSpec } from '../../layers/types';
 import type { NamedWeights } from '../../network';
-import type { Shape, Tensor } from '../../tensor';
+import { sizeOf, type Shape, type Tensor } from '../../tensor';
+import { classesFromMetadata } from '../model-info';
 import { FormatError } from '../types';
 import { checkWeights } from '../weights';
 import { ONNX_GRAPH_METADATA_KEY } from './export';
@@ -18,6 +19,8 @@ export interface OnnxImport {
   graph: Graph;
   weights: NamedWeights;
   warnings: string[];
+  /** The class names the file's metadata gives (key 'classes', a JSON list, one per output), or null. */
+  classes: string[] | null;
 }
 
 /** Makes an ONNX name a Convas node id: a letter, then letters, digits, _ or - ('/features/conv/Conv' → 'features_conv_Conv'). */
@@ -439,5 +442,7 @@ export function importOnnx(bytes: Uint8Array): OnnxImport {
     if (e instanceof GraphError) throw new FormatError(`the imported graph does not compile: ${e.message}`);
     throw e;
   }
-  return { graph, weights: checkWeights(compiled, weights, 'the ONNX file'), warnings };
+  const props = Object.fromEntries((model.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
+  const classes = classesFromMetadata(props, sizeOf(compiled.outputShape), warnings);
+  return { graph, weights: checkWeights(compiled, weights, 'the ONNX file'), warnings, classes };
 }

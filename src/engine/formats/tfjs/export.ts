@@ -1,3 +1,4 @@
+import { modelInfoEntries } from '../model-info';
 import type { Tensor } from '../../tensor';
 import { floatBytes } from '../bytes';
 import type { ExportContext, ExportFormat } from '../types';
@@ -105,6 +106,8 @@ export const tfjsFormat: ExportFormat = {
       generatedBy: 'Convas',
       convertedBy: null,
       modelTopology: model.modelTopology,
+      // Class names and the input convention (NHWC here), where tf.loadLayersModel users find them: model.json.
+      userDefinedMetadata: modelInfoEntries(ctx.compiled, ctx.classes, 'NHWC'),
       weightsManifest: [
         {
           paths: [binName],
