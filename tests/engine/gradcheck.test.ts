@@ -23,8 +23,11 @@ interface Case {
   /** Per-example input shapes (batch 2 is added). */
   inputs: number[][];
   training?: boolean;
-  /** How inputs are drawn; 'spaced' keeps values apart so max-pool winners do not swap under ±h. */
-  draw?: 'normal' | 'awayFromZero' | 'spaced';
+  /**
+   * How inputs are drawn; 'spaced' keeps values apart so max-pool winners do not swap under ±h; 'wide' spreads
+   * them from about −12 to 12, none within ±h of 0 or 6 (ReLU6's kinks).
+   */
+  draw?: 'normal' | 'awayFromZero' | 'spaced' | 'wide';
 }
 
 const cases: Record<string, Case[]> = {
@@ -75,6 +78,7 @@ const cases: Record<string, Case[]> = {
   sigmoid: [{ name: 'x=[6]', inputs: [[6]] }],
   tanh: [{ name: 'x=[2,3,3]', inputs: [[2, 3, 3]] }],
   relu: [{ name: 'x=[8] away from the kink', inputs: [[8]], draw: 'awayFromZero' }],
+  relu6: [{ name: 'x=[2,4,4] on both sides of 0 and 6', inputs: [[2, 4, 4]], draw: 'wide' }],
   leaky_relu: [{ name: 'x=[8] slope 0.1', params: { slope: 0.1 }, inputs: [[8]], draw: 'awayFromZero' }],
   softmax: [{ name: 'x=[5]', inputs: [[5]] }],
   dropout: [
@@ -110,7 +114,11 @@ const H = 1e-2;
 
 function draw(shape: number[], how: Case['draw'], rng: Rng): Tensor {
   const t = tensor(shape);
-  if (how === 'spaced') {
+  if (how === 'wide') {
+    const idx = Array.from({ length: t.data.length }, (_, i) => i);
+    rng.shuffle(idx);
+    idx.forEach((v, i) => (t.data[i] = (v - idx.length / 2) * 0.37 + 0.05));
+  } else if (how === 'spaced') {
     // A shuffled ladder of values 0.1 apart: every max-pool window has a clear winner.
     const idx = Array.from({ length: t.data.length }, (_, i) => i);
     rng.shuffle(idx);

@@ -40,6 +40,7 @@ const graphs: Record<string, Graph> = {
   sigmoid: chain([...vec], ['s', 'sigmoid']),
   tanh: chain([...vec], ['t', 'tanh']),
   relu: chain([...vec], ['r', 'relu']),
+  relu6: chain([...img], ['r', 'relu6']),
   leaky_relu: chain([...vec], ['l', 'leaky_relu', { slope: 0.2 }]),
   softmax: chain([...vec], ['s', 'softmax']),
   dropout: chain([...vec], ['d', 'dense', { units: 3 }], ['drop', 'dropout', { rate: 0.2 }], ['r', 'relu']),

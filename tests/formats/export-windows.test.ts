@@ -25,6 +25,7 @@ const keras: Graph = chain(
   ['dw', 'conv2d', { filters: 6, stride: 2, padding: 1, groups: 3 }],
   ['r', 'relu'],
   ['pw', 'conv2d', { filters: 8, kernelH: 1, kernelW: 1 }],
+  ['r6', 'relu6'],
   ['floor', 'maxpool2d', { size: 3, stride: 2 }],
   ['gap', 'globalavgpool'],
   ['flat', 'flatten'],

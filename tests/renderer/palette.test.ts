@@ -33,7 +33,7 @@ describe('the palette, generated from the layer registry', () => {
       'GlobalAvgPool',
       'GlobalMaxPool',
     ]);
-    expect(paletteGroups('relu').flatMap((g) => g.layers.map((l) => l.label))).toEqual(['ReLU', 'Leaky ReLU']);
+    expect(paletteGroups('relu').flatMap((g) => g.layers.map((l) => l.label))).toEqual(['ReLU', 'ReLU6', 'Leaky ReLU']);
     expect(paletteGroups('activation leaky').flatMap((g) => g.layers.map((l) => l.type))).toEqual(['leaky_relu']);
     expect(paletteGroups('no such layer')).toEqual([]);
   });

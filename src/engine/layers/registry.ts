@@ -12,6 +12,7 @@ import input from './input';
 import leakyRelu from './leaky_relu';
 import maxpool2d from './maxpool2d';
 import relu from './relu';
+import relu6 from './relu6';
 import sigmoid from './sigmoid';
 import softmax from './softmax';
 import tanh from './tanh';
@@ -40,6 +41,7 @@ for (const def of [
   sigmoid,
   tanh,
   relu,
+  relu6,
   leakyRelu,
   softmax,
   dropout,

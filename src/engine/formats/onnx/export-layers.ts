@@ -1,5 +1,5 @@
 import type { CompiledNode } from '../../graph';
-import type { Tensor } from '../../tensor';
+import { tensor, type Tensor } from '../../tensor';
 import { explicitPads } from '../padding';
 import { FormatError } from '../types';
 import type { OnnxBuilder } from './build';
@@ -40,6 +40,8 @@ function pooling(opType: 'MaxPool' | 'AveragePool'): OnnxEmitter {
     );
   };
 }
+
+const scalar = (v: number): Tensor => tensor([], [v]);
 
 const unary =
   (opType: string): OnnxEmitter =>
@@ -84,6 +86,14 @@ export const onnxEmitters: Record<string, OnnxEmitter> = {
     });
   },
   relu: unary('Relu'),
+  // Opset 13's Clip takes its bounds as inputs, not attributes.
+  relu6: ({ b, node, inputs }) =>
+    b.node(
+      'Clip',
+      node.id,
+      [inputs[0], b.weight(`${node.id}.min`, scalar(0)), b.weight(`${node.id}.max`, scalar(6))],
+      [node.id],
+    ),
   sigmoid: unary('Sigmoid'),
   tanh: unary('Tanh'),
   leaky_relu: ({ b, node, inputs }) =>

@@ -313,6 +313,18 @@ export const opRules: Record<string, OpRule> = {
     return values.length === 1 ? values[0] : ctx.emit('concat', {}, values);
   },
   Relu: activation('relu'),
+  Clip(ctx) {
+    // Bounds are inputs from opset 11, attributes before; Clip(0, 6) is ReLU6 (PyTorch's nn.ReLU6, MobileNet).
+    const bound = (i: number, attr: string, fallback: number) => {
+      const c = ctx.constant(i);
+      if (ctx.has(i) && !c) fail(ctx, `its ${attr} bound is computed; Convas reads Clip only with constant bounds`);
+      return c ? c.values[0] : ctx.attrs.float(attr, fallback);
+    };
+    const [lo, hi] = [bound(1, 'min', -Infinity), bound(2, 'max', Infinity)];
+    if (lo === 0 && hi === 6) return ctx.emit('relu6', {}, [ctx.value(0)]);
+    if (lo === 0 && hi === Infinity) return ctx.emit('relu', {}, [ctx.value(0)]);
+    return fail(ctx, `Clip(${lo}, ${hi}): Convas reads Clip only as ReLU6, Clip(0, 6), or ReLU, Clip(0, ∞)`);
+  },
   Sigmoid: activation('sigmoid'),
   Tanh: activation('tanh'),
   LeakyRelu: (ctx) => ctx.emit('leaky_relu', { slope: shortFloat(ctx.attrs.float('alpha', 0.01)) }, [ctx.value(0)]),

@@ -105,6 +105,7 @@ export const torchEmitters: Record<string, TorchEmitter> = {
     };
   },
   relu: simple(() => 'nn.ReLU()'),
+  relu6: simple(() => 'nn.ReLU6()'),
   sigmoid: simple(() => 'nn.Sigmoid()'),
   tanh: simple(() => 'nn.Tanh()'),
   leaky_relu: simple((node) => `nn.LeakyReLU(negative_slope=${py(p(node).slope)})`),

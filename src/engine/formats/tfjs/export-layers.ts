@@ -179,6 +179,7 @@ export const tfjsEmitters: Record<string, TfjsEmitter> = {
     return add('Dense', node.id, { units, activation: 'linear', use_bias: bias }, inputs, w);
   },
   relu: activation('relu'),
+  relu6: activation('relu6'),
   sigmoid: activation('sigmoid'),
   tanh: activation('tanh'),
   softmax: activation('softmax'),
