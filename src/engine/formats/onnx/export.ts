@@ -70,7 +70,7 @@ export const onnxFormat: ExportFormat = {
   label: 'ONNX',
   extensions: ['.onnx'],
   preserves:
-    'The inference graph (Conv, MaxPool, AveragePool, Gemm, activations, BatchNormalization, Flatten, Add, Concat; Dropout left out, as it does nothing at inference) and every weight in float32, NCHW input with any batch size; the Convas graph rides along as metadata, so that a re-import restores dropout, names and positions. Not the optimizer state.',
+    'The inference graph (Conv with groups, MaxPool and AveragePool with ceil mode, global pooling, Gemm, activations, BatchNormalization, Flatten, Add, Concat; Dropout left out, as it does nothing at inference) and every weight in float32, NCHW input with any batch size; the Convas graph, the class names and the input convention ride along as metadata, so that a re-import restores dropout, names and positions. Not the optimizer state.',
   singleFile: true,
   export: (ctx) => [{ name: `${ctx.baseName}.onnx`, bytes: encodeOnnx(buildOnnxModel(ctx)) }],
 };
