@@ -23,12 +23,18 @@ interface Entry {
   exercises: string;
   ops: string[];
   logSoftmax: boolean;
+  /** The parameters whose gradients NAME.grads.bin holds after dy and the input gradient, in order. */
+  params: { name: string; shape: number[] }[];
 }
 const manifest = JSON.parse(readFileSync(join(DIR, 'manifest.json'), 'utf8')) as { models: Record<string, Entry> };
 
-function floats(file: string, shape: number[]): Tensor {
+function rawFloats(file: string): Float32Array {
   const b = readFileSync(join(DIR, file));
-  return tensor(shape, new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)));
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+}
+
+function floats(file: string, shape: number[]): Tensor {
+  return tensor(shape, rawFloats(file));
 }
 
 function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -102,6 +108,44 @@ describe('ONNX files made by PyTorch 1.13 (tests/fixtures/onnx-pytorch)', () => 
     );
     expect(ids('resnet-tiny')).toEqual(expect.arrayContaining(['layer2_downsample_0', 'avgpool', 'flatten', 'fc']));
   });
+
+  for (const [name, m] of Object.entries(manifest.models)) {
+    if (m.logSoftmax) continue; // Convas's output is the softmax, not its log: a different function to differentiate
+    it(`${name}: backward equals PyTorch's, for the input and (batch norm aside) every weight`, () => {
+      const imported = importOnnx(new Uint8Array(readFileSync(join(DIR, `${name}.onnx`))));
+      const net = new Network(imported.graph);
+      net.setWeights(imported.weights);
+      const x = floats(`${name}.input.bin`, m.input);
+      const all = rawFloats(`${name}.grads.bin`);
+      let at = 0;
+      const next = (shape: number[]) => {
+        const n = shape.reduce((a, b) => a * b, 1);
+        return tensor(shape, all.slice(at, (at += n)));
+      };
+      const dy = next(m.output);
+      const dxWant = next(m.input);
+      const trace = net.forward(x, { training: false });
+      net.zeroGrads();
+      const dx = net.backward(trace, dy)!;
+      const close = (got: ArrayLike<number>, want: ArrayLike<number>) =>
+        maxDiff(got, want) / Math.max(1, ...Array.from(want, Math.abs));
+      expect(close(dx.data, dxWant.data)).toBeLessThan(1e-5);
+      // PyTorch 'conv1.weight' is Convas 'conv1.kernel'. The exporter folds batch norm into the convolutions
+      // before it writes the file, so those weights are not PyTorch's: weights are compared only without it.
+      const byName = new Map(net.params.map((p) => [p.name, p]));
+      const pairs = m.params.map((p) => {
+        const dot = p.name.lastIndexOf('.');
+        const convas = `${p.name.slice(0, dot).replace(/\./g, '_')}.${p.name.slice(dot + 1) === 'weight' ? 'kernel' : 'bias'}`;
+        return { want: next(p.shape), got: byName.get(convas) };
+      });
+      if (pairs.every((p) => p.got)) {
+        for (const p of pairs) expect(close(p.got!.grad.data, p.want.data), p.got!.name).toBeLessThan(1e-5);
+      }
+      console.log(
+        `${name}: backward ${pairs.every((p) => p.got) ? `input and ${pairs.length} weights` : 'input'} agree`,
+      );
+    });
+  }
 
   for (const [name, m] of Object.entries(manifest.models)) {
     it(`${name} (${m.exercises}): imports, matches PyTorch to 1e-5, trains an epoch, re-exports for onnxruntime`, async () => {
