@@ -42,6 +42,8 @@ export interface CompiledGraph {
 export interface GraphAnalysis {
   shapes: Map<string, Shape>;
   errors: Map<string, string>;
+  /** Notices about valid nodes (rows a window leaves unread), by node id: shown, never blocking. */
+  notices: Map<string, string>;
   /** Problems not tied to one node (no input node, more than one output). */
   problems: string[];
   compiled: CompiledGraph | null;
@@ -60,6 +62,7 @@ function describe(n: GraphNode): string {
 export function analyseGraph(graph: Graph): GraphAnalysis {
   const shapes = new Map<string, Shape>();
   const errors = new Map<string, string>();
+  const notices = new Map<string, string>();
   const problems: string[] = [];
   const fail = (n: GraphNode, msg: string) => {
     if (!errors.has(n.id)) errors.set(n.id, `node ${describe(n)}: ${msg}`);
@@ -193,6 +196,8 @@ export function analyseGraph(graph: Graph): GraphAnalysis {
         throw new ShapeError(`output shape [${outShape.join('×')}] has a size below 1`);
       }
       shapes.set(id, outShape);
+      const notice = def.notice?.(inShapes as Shape[], p);
+      if (notice) notices.set(id, `node ${describe(n)}: ${notice}`);
       const weightSpecs = def.weights ? def.weights(inShapes as Shape[], p) : [];
       compiledNodes.push({
         id,
@@ -221,7 +226,7 @@ export function analyseGraph(graph: Graph): GraphAnalysis {
       outputShape: shapes.get(sinks[0].id)!,
     };
   }
-  return { shapes, errors, problems, compiled };
+  return { shapes, errors, notices, problems, compiled };
 }
 
 /**

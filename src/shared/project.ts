@@ -66,6 +66,8 @@ export const ProjectContent = z.strictObject({
   name: z.string().max(200).optional(),
   graph: Graph,
   dataset: DatasetLocation.nullable(),
+  /** The class names of an imported model (from its file's metadata), in output order, while it has no dataset. */
+  classes: z.array(z.string().max(255)).max(100_000).optional(),
   history: z.array(TrainingRun).max(1000),
 });
 export type ProjectContent = z.infer<typeof ProjectContent>;

@@ -174,14 +174,14 @@ describe('convas refuses bad input with one line and exit code 2', () => {
         version: 1,
         nodes: [
           { id: 'x', type: 'input', params: {}, position: { x: 0, y: 0 } },
-          { id: 'wide', type: 'conv2d', params: { kernelH: 5, kernelW: 5, stride: 2 }, position: { x: 1, y: 0 } },
+          { id: 'wide', type: 'conv2d', params: { kernelH: 40, kernelW: 5 }, position: { x: 1, y: 0 } },
         ],
         edges: [{ from: { node: 'x', port: 0 }, to: { node: 'wide', port: 0 } }],
       }),
     );
     const r = await convas('train', bad, '--out', join(tmp, 'never.convas'));
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/node 'wide' \(Conv2D\): output height .* is not a whole number/);
+    expect(r.stderr).toMatch(/node 'wide' \(Conv2D\): the 40-pixel window is larger than the input height 28/);
     oneLine(r);
     const verbose = await convas('train', bad, '--out', join(tmp, 'never.convas'), '--verbose');
     expect(verbose.stderr).toMatch(/\n\s+at /);

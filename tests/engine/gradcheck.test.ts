@@ -23,8 +23,11 @@ interface Case {
   /** Per-example input shapes (batch 2 is added). */
   inputs: number[][];
   training?: boolean;
-  /** How inputs are drawn; 'spaced' keeps values apart so max-pool winners do not swap under ±h. */
-  draw?: 'normal' | 'awayFromZero' | 'spaced';
+  /**
+   * How inputs are drawn; 'spaced' keeps values apart so max-pool winners do not swap under ±h; 'wide' spreads
+   * them from about −12 to 12, none within ±h of 0 or 6 (ReLU6's kinks).
+   */
+  draw?: 'normal' | 'awayFromZero' | 'spaced' | 'wide';
 }
 
 const cases: Record<string, Case[]> = {
@@ -37,10 +40,23 @@ const cases: Record<string, Case[]> = {
       params: { filters: 2, kernelW: 2, stride: 2, padding: 'same', bias: false },
       inputs: [[1, 6, 6]],
     },
+    {
+      name: 'x=[2,8,8] s=2 p=1, floored (a row dropped)',
+      params: { filters: 3, stride: 2, padding: 1 },
+      inputs: [[2, 8, 8]],
+    },
+    { name: 'x=[4,5,5] f=[6,2,3,3] groups 2', params: { filters: 6, groups: 2, padding: 1 }, inputs: [[4, 5, 5]] },
+    {
+      name: 'x=[3,7,7] depthwise (groups 3, 2 per channel) s=2 p=1',
+      params: { filters: 6, groups: 3, stride: 2, padding: 1 },
+      inputs: [[3, 7, 7]],
+    },
   ],
   maxpool2d: [
     { name: 'x=[2,4,4] 2×2 s2', inputs: [[2, 4, 4]], draw: 'spaced' },
     { name: 'x=[1,5,5] 3×3 s2 p1', params: { size: 3, stride: 2, padding: 1 }, inputs: [[1, 5, 5]], draw: 'spaced' },
+    { name: 'x=[2,7,7] 2×2 s2 floored to 3×3', inputs: [[2, 7, 7]], draw: 'spaced' },
+    { name: 'x=[2,7,7] 2×2 s2 ceil mode, 4×4', params: { ceil: true }, inputs: [[2, 7, 7]], draw: 'spaced' },
   ],
   avgpool2d: [
     { name: 'x=[2,4,4] 2×2 s2', inputs: [[2, 4, 4]] },
@@ -49,7 +65,11 @@ const cases: Record<string, Case[]> = {
       params: { size: 3, stride: 2, padding: 1 },
       inputs: [[1, 5, 5]],
     },
+    { name: 'x=[2,7,7] 2×2 s2 floored to 3×3', inputs: [[2, 7, 7]] },
+    { name: 'x=[2,8,8] 3×3 s2 ceil mode, partial last windows', params: { size: 3, ceil: true }, inputs: [[2, 8, 8]] },
   ],
+  globalavgpool: [{ name: 'x=[3,4,5]', inputs: [[3, 4, 5]] }],
+  globalmaxpool: [{ name: 'x=[3,4,5]', inputs: [[3, 4, 5]], draw: 'spaced' }],
   flatten: [{ name: 'x=[2,3,3]', inputs: [[2, 3, 3]] }],
   dense: [
     { name: 'x=[7] units=5', params: { units: 5 }, inputs: [[7]] },
@@ -58,6 +78,7 @@ const cases: Record<string, Case[]> = {
   sigmoid: [{ name: 'x=[6]', inputs: [[6]] }],
   tanh: [{ name: 'x=[2,3,3]', inputs: [[2, 3, 3]] }],
   relu: [{ name: 'x=[8] away from the kink', inputs: [[8]], draw: 'awayFromZero' }],
+  relu6: [{ name: 'x=[2,4,4] on both sides of 0 and 6', inputs: [[2, 4, 4]], draw: 'wide' }],
   leaky_relu: [{ name: 'x=[8] slope 0.1', params: { slope: 0.1 }, inputs: [[8]], draw: 'awayFromZero' }],
   softmax: [{ name: 'x=[5]', inputs: [[5]] }],
   dropout: [
@@ -93,7 +114,11 @@ const H = 1e-2;
 
 function draw(shape: number[], how: Case['draw'], rng: Rng): Tensor {
   const t = tensor(shape);
-  if (how === 'spaced') {
+  if (how === 'wide') {
+    const idx = Array.from({ length: t.data.length }, (_, i) => i);
+    rng.shuffle(idx);
+    idx.forEach((v, i) => (t.data[i] = (v - idx.length / 2) * 0.37 + 0.05));
+  } else if (how === 'spaced') {
     // A shuffled ladder of values 0.1 apart: every max-pool window has a clear winner.
     const idx = Array.from({ length: t.data.length }, (_, i) => i);
     rng.shuffle(idx);

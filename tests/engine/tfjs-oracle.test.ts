@@ -86,7 +86,7 @@ const show = (s: readonly number[]) => `[${s.join(',')}]`;
 
 describe('conv2d against tf.conv2d', () => {
   type Case = { x: Shape; f: [number, number, number, number]; s: number; p: number | 'same'; bias?: boolean };
-  // Numeric padding: sizes chosen so that (H + 2P − FH) divides by S (the engine refuses fractional outputs).
+  // Numeric padding: most sizes chosen so that (H + 2P − FH) divides by S; the last three do not (floored).
   // 'same': odd and even sizes, stride 1 and 2, odd and even kernels, so that both the symmetric case and
   // TensorFlow's "odd padding pixel at the bottom/right" case occur (marked with the padding split).
   const cases: Case[] = [
@@ -106,6 +106,10 @@ describe('conv2d against tf.conv2d', () => {
     { x: [2, 1, 5, 6], f: [4, 1, 4, 4], s: 1, p: 'same' }, // pads 1/2 both axes
     { x: [2, 3, 6, 9], f: [3, 3, 2, 4], s: 2, p: 'same' }, // height pads 0/0, width out 5 pads 1/2
     { x: [1, 3, 7, 8], f: [2, 3, 3, 3], s: 2, p: 'same', bias: false }, // height 1/1, width 0/1
+    // Windows that do not tile the input: both round down, floor((H + 2P − FH)/S) + 1, leaving rows unread.
+    { x: [2, 1, 8, 8], f: [3, 1, 3, 3], s: 2, p: 0 }, // 3×3, the last row and column unread
+    { x: [2, 3, 10, 9], f: [4, 3, 4, 4], s: 3, p: 0 }, // 3×2
+    { x: [2, 3, 8, 8], f: [4, 3, 3, 3], s: 2, p: 1 }, // ResNet's downsampling: 4.5 → 4
   ];
 
   const oracle =
@@ -141,6 +145,101 @@ describe('conv2d against tf.conv2d', () => {
   });
 });
 
+describe('grouped and depthwise conv2d against tf.depthwiseConv2d and per-group tf.conv2d', () => {
+  // Valid padding (floored where the windows do not fit) and numeric padding; kernels [F, C/groups, KH, KW].
+  type Case = { x: Shape; f: number; k: number; s: number; p: number; groups: number };
+  const cases: Case[] = [
+    { x: [2, 3, 7, 7], f: 3, k: 3, s: 1, p: 0, groups: 3 }, // depthwise
+    { x: [2, 3, 8, 8], f: 6, k: 3, s: 2, p: 0, groups: 3 }, // depthwise, multiplier 2, floored
+    { x: [2, 4, 9, 9], f: 4, k: 3, s: 2, p: 1, groups: 4 }, // MobileNet's stride-2 depthwise
+    { x: [2, 4, 6, 6], f: 6, k: 3, s: 1, p: 0, groups: 2 }, // two groups
+    { x: [1, 6, 7, 8], f: 9, k: 2, s: 2, p: 0, groups: 3 }, // three groups, floored
+  ];
+  const oracle =
+    (c: Case): Oracle =>
+    (x, [k, b]) => {
+      const xs = tf.transpose(x, NCHW_TO_NHWC) as tf.Tensor4D;
+      const pad: [[0, 0], [number, number], [number, number], [0, 0]] = [
+        [0, 0],
+        [c.p, c.p],
+        [c.p, c.p],
+        [0, 0],
+      ];
+      let y: tf.Tensor;
+      if (c.groups === c.x[1]) {
+        // Filter c·M + m reads channel c: [F, 1, KH, KW] = [C, M, KH, KW] → [KH, KW, C, M].
+        const m = c.f / c.groups;
+        const dw = tf.transpose(tf.reshape(k, [c.groups, m, c.k, c.k]), [2, 3, 0, 1]) as tf.Tensor4D;
+        y = tf.depthwiseConv2d(tf.pad(xs, pad), dw, c.s, 'valid');
+      } else {
+        const xg = tf.split(xs, c.groups, 3);
+        const kg = tf.split(k, c.groups, 0);
+        y = tf.concat(
+          xg.map((xi, g) => tf.conv2d(xi as tf.Tensor4D, tf.transpose(kg[g], OIHW_TO_HWIO) as tf.Tensor4D, c.s, pad)),
+          3,
+        );
+      }
+      return tf.transpose(tf.add(y, b), NHWC_TO_NCHW);
+    };
+  cases.forEach((c, i) => {
+    it(`conv2d x=${show(c.x)} f=${c.f} k=${c.k} s=${c.s} p=${c.p} groups=${c.groups}`, () => {
+      const graph = chain(
+        ['x', 'input', { channels: c.x[1], height: c.x[2], width: c.x[3] }],
+        ['conv', 'conv2d', { filters: c.f, kernelH: c.k, kernelW: c.k, stride: c.s, padding: c.p, groups: c.groups }],
+      );
+      compareLayer(graph, c.x, 150 + i, oracle(c));
+    });
+  });
+});
+
+describe('ceil-mode pooling against tfjs pooling of an input padded at the end', () => {
+  // Ceil mode adds a last, partial window; TF.js has no ceil mode, so the oracle pads the bottom and right enough
+  // for that window (with −∞ for max, and for average divides window sums by the count of real cells).
+  type Case = { x: Shape; k: number; s: number };
+  const cases: Case[] = [
+    { x: [2, 1, 7, 7], k: 2, s: 2 }, // 4×4 instead of 3×3
+    { x: [2, 3, 8, 6], k: 3, s: 2 }, // 4×3 instead of 3×2
+    { x: [1, 2, 5, 9], k: 2, s: 3 }, // 2×3 (PyTorch's rule: no window may start past the input)
+  ];
+  const endPad = (n: number, c: Case) => {
+    const out = Math.ceil((n - c.k) / c.s) + 1 - (Math.ceil((n - c.k) / c.s) * c.s >= n ? 1 : 0);
+    return Math.max((out - 1) * c.s + c.k - n, 0);
+  };
+  const padding = (c: Case): [number, number][] => [
+    [0, 0],
+    [0, endPad(c.x[2], c)],
+    [0, endPad(c.x[3], c)],
+    [0, 0],
+  ];
+  const nhwc = (x: tf.Tensor) => tf.transpose(x, NCHW_TO_NHWC) as tf.Tensor4D;
+  const maxOracle =
+    (c: Case): Oracle =>
+    (x) =>
+      tf.transpose(tf.maxPool(tf.pad(nhwc(x), padding(c), -1e9), c.k, c.s, 'valid'), NHWC_TO_NCHW);
+  const avgOracle =
+    (c: Case): Oracle =>
+    (x) => {
+      const windowSum = (t: tf.Tensor4D) =>
+        tf.mul(tf.avgPool(tf.pad(t, padding(c)), c.k, c.s, 'valid'), c.k * c.k) as tf.Tensor4D;
+      const xs = nhwc(x);
+      return tf.transpose(tf.div(windowSum(xs), windowSum(tf.onesLike(xs))), NHWC_TO_NCHW);
+    };
+  cases.forEach((c, i) => {
+    for (const [type, oracle] of [
+      ['maxpool2d', maxOracle],
+      ['avgpool2d', avgOracle],
+    ] as const) {
+      it(`${type} x=${show(c.x)} k=${c.k} s=${c.s} ceil mode`, () => {
+        const graph = chain(
+          ['x', 'input', { channels: c.x[1], height: c.x[2], width: c.x[3] }],
+          ['pool', type, { size: c.k, stride: c.s, ceil: true }],
+        );
+        compareLayer(graph, c.x, 250 + i, oracle(c));
+      });
+    }
+  });
+});
+
 describe('pooling against tf.maxPool and tf.avgPool', () => {
   type Case = { x: Shape; k: number; s: number; p?: number };
   const cases: Case[] = [
@@ -153,6 +252,9 @@ describe('pooling against tf.maxPool and tf.avgPool', () => {
     { x: [2, 3, 6, 6], k: 3, s: 1, p: 1 },
     { x: [2, 1, 7, 7], k: 3, s: 2, p: 1 },
     { x: [2, 2, 4, 4], k: 2, s: 2, p: 1 },
+    // Windows that do not tile the input round down, as tfjs's 'valid' does.
+    { x: [2, 3, 7, 7], k: 2, s: 2 },
+    { x: [2, 1, 8, 9], k: 3, s: 2 },
   ];
 
   const nhwc = (x: tf.Tensor) => tf.transpose(x, NCHW_TO_NHWC) as tf.Tensor4D;

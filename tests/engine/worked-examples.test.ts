@@ -199,11 +199,21 @@ describe('the output-size formula OH = (H + 2P − FH)/S + 1', () => {
     expect(outputSize('height', h, fh, s, pad).out).toBe(out);
   });
   it("'same' keeps ceil(H/S)", () => {
-    expect(outputSize('width', 28, 5, 1, 'same')).toEqual({ out: 28, padBefore: 2 });
+    expect(outputSize('width', 28, 5, 1, 'same')).toEqual({ out: 28, padBefore: 2, dropped: 0 });
     expect(outputSize('width', 7, 3, 2, 'same').out).toBe(4);
   });
-  it('refuses a size that is not a whole number, a kernel larger than its input, and stride 0', () => {
-    expect(() => outputSize('height', 28, 5, 2, 0)).toThrow(/\(28 \+ 2×0 − 5\)\/2 \+ 1 = 12\.50 is not a whole number/);
+  it('floors a size that is not a whole number, as frameworks do, and says what it drops', () => {
+    // (28 − 5)/2 + 1 = 12.5: 12 windows, the last input row unread.
+    expect(outputSize('height', 28, 5, 2, 0)).toEqual({ out: 12, padBefore: 0, dropped: 1 });
+    // ResNet's downsampling: (32 + 2 − 3)/2 + 1 = 16.5 → 16; the row left over is padding, so nothing real is lost.
+    expect(outputSize('height', 32, 3, 2, 1)).toEqual({ out: 16, padBefore: 1, dropped: 0 });
+    // 7×7 → max-pool 2 → 3×3 (PyTorch floors), or 4×4 in ceil mode.
+    expect(outputSize('height', 7, 2, 2, 0).out).toBe(3);
+    expect(outputSize('height', 7, 2, 2, 0, 'ceil').out).toBe(4);
+    // Ceil mode never starts a window in the end padding: (5 + 2 − 2)/2 → ceil 2.5 + 1 = 4, but window 4 starts at 6 ≥ 5 + 1.
+    expect(outputSize('height', 5, 2, 2, 1, 'ceil').out).toBe(3);
+  });
+  it('refuses a kernel larger than its input, and stride 0', () => {
     expect(() => outputSize('height', 3, 5, 1, 0)).toThrow(/larger than the input height 3/);
     expect(() => outputSize('height', 3, 1, 0, 0)).toThrow(/stride must be a whole number of at least 1/);
   });

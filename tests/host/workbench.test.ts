@@ -269,6 +269,8 @@ describe('training', () => {
     dialogs.answers.push(target);
     expect(await call('exportModel', { formatId: 'onnx', graph: tiny })).toEqual({ paths: [target] });
     expect((await stat(target)).size).toBeGreaterThan(1000);
+    // The class names the network was trained on travel in the file's metadata (docs/formats.md).
+    expect((await readFile(target)).toString('latin1')).toContain('"ankle-boot","bag","coat"');
     dialogs.answers.push(null);
     expect(await call('exportModel', { formatId: 'tfjs', graph: tiny })).toBeNull();
     const folder = join(dir, 'tfjs-export');

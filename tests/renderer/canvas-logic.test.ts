@@ -13,6 +13,7 @@ import { NODE_HEIGHT, NODE_WIDTH, inputPortAt, outputPortAt } from '../../src/re
 import { gridStep } from '../../src/renderer/editor/canvas/grid';
 import { Gestures, type GestureHost } from '../../src/renderer/editor/canvas/gestures';
 import { hitTest, sceneOf, wireTarget } from '../../src/renderer/editor/canvas/scene';
+import { nodeText } from '../../src/renderer/editor/canvas/node-text';
 import { tooltipFor } from '../../src/renderer/editor/canvas/tooltip';
 import { fitTo, toGraph, toScreen, zoomAt, type Viewport } from '../../src/renderer/editor/canvas/viewport';
 import type { Point } from '../../src/renderer/commands/types';
@@ -308,5 +309,16 @@ describe('the tooltip beside the pointer', () => {
       error: true,
     });
     expect(tooltipFor({ ...wire, problem: null }, { kind: 'node', id: 'c' }, scene, s.graph.metrics)).toBeNull();
+  });
+
+  it('says, as information, the rows and columns a floored window leaves unread; the node line marks it', () => {
+    const s = freshStores(chain(['x', 'input', { channels: 1, height: 7, width: 7 }], ['p', 'maxpool2d', {}]));
+    const scene = sceneOf(s.graph.graph);
+    expect(tooltipFor({ kind: 'idle' }, { kind: 'node', id: 'p' }, scene, s.graph.metrics)).toEqual({
+      text: expect.stringMatching(/^node 'p' \(MaxPool\): output height floor.*the last 1 row and the last 1 column/),
+      error: false,
+    });
+    const p = s.graph.graph.nodes.find((n) => n.id === 'p')!;
+    expect(nodeText(p, s.graph.metrics.nodes.get('p'))).toMatchObject({ info: '1×3×3 · ⓘ floored', error: null });
   });
 });

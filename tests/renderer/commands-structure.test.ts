@@ -31,7 +31,7 @@ describe('graph.addNode', () => {
     expect(n).toEqual({
       id: 'conv2d_1',
       type: 'conv2d',
-      params: { filters: 8, kernelH: 3, kernelW: 3, stride: 1, padding: 0, bias: true, init: 'he' },
+      params: { filters: 8, kernelH: 3, kernelW: 3, stride: 1, padding: 0, groups: 1, bias: true, init: 'he' },
       position: { x: 100, y: 60 },
     });
     expect(s.selection.current.nodes).toEqual(['conv2d_1']);

@@ -93,7 +93,7 @@ describe('the graph store', () => {
     expect(m.totalMacs).toBe(6 * 28 * 28 * 25 + 16 * 10 * 10 * 6 * 25 + 400 * 120 + 120 * 84 + 84 * 10);
     // every output: input 784, conv1+relu1 2·4704, pool1 1176, conv2+relu2 2·1600, pool2+flatten 2·400, …
     expect(m.activationsPerExample).toBe(784 + 2 * 4704 + 1176 + 2 * 1600 + 2 * 400 + 2 * 120 + 2 * 84 + 2 * 10);
-    expect(m.nodes.get('conv1')).toEqual({ shape: [6, 28, 28], error: null, params: 156, macs: 117600 });
+    expect(m.nodes.get('conv1')).toEqual({ shape: [6, 28, 28], error: null, notice: null, params: 156, macs: 117600 });
   });
 
   it('updates the shapes after an edit, through the same engine analysis', () => {

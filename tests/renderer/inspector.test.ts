@@ -15,7 +15,16 @@ const img = ['x', 'input', { channels: 1, height: 28, width: 28 }] as const;
 describe('inspector fields from the parameter specs', () => {
   it('makes one field per parameter, in order, with the node value or the default', () => {
     const fields = fieldsFor(conv, { filters: 16 });
-    expect(fields.map((f) => f.key)).toEqual(['filters', 'kernelH', 'kernelW', 'stride', 'padding', 'bias', 'init']);
+    expect(fields.map((f) => f.key)).toEqual([
+      'filters',
+      'kernelH',
+      'kernelW',
+      'stride',
+      'padding',
+      'groups',
+      'bias',
+      'init',
+    ]);
     expect(fields[0]).toMatchObject({ value: 16, step: 1, spec: { kind: 'int', min: 1, max: 4096 } });
     expect(fields[1].value).toBe(3);
     expect(fieldsFor(getLayer('dropout')!, {})[0]).toMatchObject({ step: 'any', spec: { kind: 'number' } });
@@ -75,6 +84,7 @@ describe('InspectorPanel', () => {
       'kernelW',
       'stride',
       'padding',
+      'groups',
       'bias',
       'init',
     ]);
@@ -170,6 +180,17 @@ describe('InspectorPanel', () => {
     await w.vm.$nextTick();
     expect(w.get('[data-testid="inspector-error"]').text()).toMatch(
       /^node 'c' \(Conv2D\): the 5-pixel window is larger/,
+    );
+  });
+
+  it('shows, as a notice and not an error, the rows and columns a window leaves unread', async () => {
+    const { s, w } = mountFor(chain(['x', 'input', { channels: 1, height: 7, width: 7 }], ['p', 'maxpool2d', {}]));
+    s.selection.set({ nodes: ['p'], edges: [] });
+    await w.vm.$nextTick();
+    expect(w.find('[data-testid="inspector-error"]').exists()).toBe(false);
+    expect(w.get('[data-testid="inspector-shape"]').text()).toMatch(/1\D+3\D+3/);
+    expect(w.get('[data-testid="inspector-notice"]').text()).toMatch(
+      /^node 'p' \(MaxPool\): output height floor\(\(7 \+ 2×0 − 2\)\/2\) \+ 1 = 3.*the last 1 row and the last 1 column/,
     );
   });
 

@@ -27,8 +27,13 @@ describe('the palette, generated from the layer registry', () => {
   });
 
   it('searches labels, types and categories, ignoring case, and leaves out empty groups', () => {
-    expect(paletteGroups('POOL').flatMap((g) => g.layers.map((l) => l.label))).toEqual(['MaxPool', 'AvgPool']);
-    expect(paletteGroups('relu').flatMap((g) => g.layers.map((l) => l.label))).toEqual(['ReLU', 'Leaky ReLU']);
+    expect(paletteGroups('POOL').flatMap((g) => g.layers.map((l) => l.label))).toEqual([
+      'MaxPool',
+      'AvgPool',
+      'GlobalAvgPool',
+      'GlobalMaxPool',
+    ]);
+    expect(paletteGroups('relu').flatMap((g) => g.layers.map((l) => l.label))).toEqual(['ReLU', 'ReLU6', 'Leaky ReLU']);
     expect(paletteGroups('activation leaky').flatMap((g) => g.layers.map((l) => l.type))).toEqual(['leaky_relu']);
     expect(paletteGroups('no such layer')).toEqual([]);
   });

@@ -55,11 +55,11 @@ describe("a node's lines on the canvas", () => {
     expect(nodeText(relu1, s.graph.metrics.nodes.get('relu1')).info).toBe('6×28×28');
     const fc1 = s.graph.graph.nodes.find((n) => n.id === 'fc1')!;
     expect(nodeText(fc1, s.graph.metrics.nodes.get('fc1')).info).toBe('120 · 48,120 params');
-    const big = { shape: [4096], error: null, params: 1_234_567, macs: 0 };
+    const big = { shape: [4096], error: null, notice: null, params: 1_234_567, macs: 0 };
     expect(nodeText(node('dense'), big).info).toBe('4096 · 1.2 M params');
     const bad = {
       node: node('conv2d'),
-      m: { shape: null, error: "node 'n' (Conv2D): has no input; connect", params: 0, macs: 0 },
+      m: { shape: null, error: "node 'n' (Conv2D): has no input; connect", notice: null, params: 0, macs: 0 },
     };
     expect(nodeText(bad.node, bad.m)).toMatchObject({ info: '⚠ has no input; connect', error: bad.m.error });
   });

@@ -22,8 +22,11 @@ export const exportCommand: Command = {
     if (Object.keys(loaded.weights).length === 0)
       throw new CliError(`${positionals[0]} holds no trained weights; train it first`);
     const name = basename(positionals[0]).replace(/\.convas$/, '') || 'model';
+    // The class names travel in the files' metadata (docs/formats.md), when the project knows them.
+    const classes = loaded.file.dataset?.classes ?? loaded.file.classes;
     const written = await exportToPath(format, loaded.file.graph, loaded.weights, required('out', values.out), {
       name,
+      ...(classes ? { classes } : {}),
     });
     io.stderr(`wrote ${written.join(', ')}\n`);
   },

@@ -14,9 +14,11 @@ export const importCommand: Command = {
     const out = required('out', values.out);
     const imported = await importOnnxFile(positionals[0]);
     for (const w of imported.warnings) io.stderr(`warning: ${w}\n`);
-    await writeProjectFile(out, { graph: imported.graph, dataset: null, history: [] }, imported.weights);
+    const classes = imported.classes ? { classes: imported.classes } : {};
+    await writeProjectFile(out, { graph: imported.graph, dataset: null, history: [], ...classes }, imported.weights);
     io.stderr(
-      `wrote ${out}: ${imported.graph.nodes.length} nodes, ${Object.keys(imported.weights).length} weight tensors\n`,
+      `wrote ${out}: ${imported.graph.nodes.length} nodes, ${Object.keys(imported.weights).length} weight tensors` +
+        `${imported.classes ? `, ${imported.classes.length} class names` : ''}\n`,
     );
   },
 };

@@ -6,7 +6,13 @@
 export { exportNetwork, getFormat, listFormats, registerFormat } from './registry';
 export { FormatError, type ExportContext, type ExportFile, type ExportFormat } from './types';
 export { checkWeights, expectedWeights } from './weights';
-export { graphFromSafetensors, importSafetensorsInto, GRAPH_METADATA_KEY } from './safetensors-format';
+export {
+  classesFromSafetensors,
+  graphFromSafetensors,
+  importSafetensorsInto,
+  GRAPH_METADATA_KEY,
+} from './safetensors-format';
+export { classesFromMetadata, INFO_KEYS, modelInfoEntries } from './model-info';
 export { decodeSafetensors, encodeSafetensors, SafetensorsError, type DecodedSafetensors } from './safetensors';
 export { importOnnx, type OnnxImport } from './onnx/import';
 export { SUPPORTED_OPS as ONNX_IMPORT_OPERATORS } from './onnx/import-ops';

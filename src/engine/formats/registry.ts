@@ -6,6 +6,7 @@ import { pytorchFormat } from './pytorch/export';
 import { safetensorsFormat } from './safetensors-format';
 import { tfjsFormat } from './tfjs/export';
 import { FormatError, type ExportFile, type ExportFormat } from './types';
+import { checkClasses } from './model-info';
 import { checkWeights, fileBaseName } from './weights';
 
 /**
@@ -39,7 +40,7 @@ export function exportNetwork(
   formatId: string,
   graph: Graph,
   weights: NamedWeights,
-  options: { name?: string } = {},
+  options: { name?: string; classes?: readonly string[] } = {},
 ): ExportFile[] {
   const format = getFormat(formatId);
   if (!format) {
@@ -54,10 +55,18 @@ export function exportNetwork(
   const valid = parseGraph(graph, 'the graph to export');
   const compiled = compileGraph(valid);
   const checked = checkWeights(compiled, weights, 'the weights to export');
+  if (options.classes) {
+    try {
+      checkClasses(compiled, options.classes);
+    } catch (e) {
+      throw new FormatError((e as Error).message);
+    }
+  }
   return format.export({
     graph: valid,
     compiled,
     weights: checked,
     baseName: fileBaseName(options.name ?? valid.name),
+    ...(options.classes ? { classes: options.classes } : {}),
   });
 }

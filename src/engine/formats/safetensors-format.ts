@@ -2,6 +2,7 @@ import { parseGraph, type Graph } from '../../shared/graph';
 import { compileGraph } from '../graph';
 import type { NamedWeights } from '../network';
 import { decodeSafetensors, encodeSafetensors, SafetensorsError } from './safetensors';
+import { classesFromMetadata, modelInfoEntries } from './model-info';
 import { FormatError, type ExportFormat } from './types';
 import { checkWeights } from './weights';
 
@@ -22,12 +23,13 @@ export const safetensorsFormat: ExportFormat = {
   preserves:
     'Every weight bit for bit, batch-norm running statistics included, and the whole graph (layers, parameters, names, positions) in the JSON file; not the optimizer state.',
   singleFile: false,
-  export({ graph, weights, baseName }) {
+  export({ graph, compiled, weights, baseName, classes }) {
     const graphJson = JSON.stringify(graph);
+    const info = modelInfoEntries(compiled, classes, 'NCHW');
     return [
       {
         name: `${baseName}.safetensors`,
-        bytes: encodeSafetensors(weights, { format: 'convas', [GRAPH_METADATA_KEY]: graphJson }),
+        bytes: encodeSafetensors(weights, { format: 'convas', [GRAPH_METADATA_KEY]: graphJson, ...info }),
       },
       { name: `${baseName}.json`, bytes: encoder.encode(JSON.stringify(graph, null, 2) + '\n') },
     ];
@@ -49,6 +51,11 @@ export function importSafetensorsInto(graph: Graph, bytes: Uint8Array, source = 
     throw e;
   }
   return checkWeights(compiled, tensors, source);
+}
+
+/** The class names a safetensors file's metadata carries for a network of `outputs` outputs, or null (see classesFromMetadata). */
+export function classesFromSafetensors(bytes: Uint8Array, outputs: number, warnings: string[] = []): string[] | null {
+  return classesFromMetadata(decodeSafetensors(bytes).metadata, outputs, warnings);
 }
 
 /** The graph a Convas safetensors export carries in its metadata, or null when it has none. Validated by the graph schema. */

@@ -15,6 +15,8 @@ export interface ExportContext {
   weights: NamedWeights;
   /** A file-safe base name for the files ('model' unless the caller or the graph names it). */
   baseName: string;
+  /** The class names in output order, when known (checked: one per output); written to every format's metadata. */
+  classes?: readonly string[];
 }
 
 /**

@@ -1,6 +1,5 @@
-import { kernels } from '../kernels';
 import { allocate, defineLayer } from './define';
-import { poolGeometry, poolParams, type PoolParams } from './pool';
+import { poolGeometry, poolKernels, poolNotice, poolParams, type PoolParams } from './pool';
 
 /** Averages each window; backward spreads each gradient evenly over the window's cells. */
 export default defineLayer<PoolParams>({
@@ -14,12 +13,13 @@ export default defineLayer<PoolParams>({
     const g = poolGeometry(input, p, 'AvgPool');
     return [g.c, g.oh, g.ow];
   },
+  notice: ([input], p) => poolNotice(input, p),
   forward(args) {
     const [x] = args.inputs;
     const { params: p } = args;
     const g = poolGeometry(x.shape.slice(1), p, 'AvgPool', x.shape[0]);
     const y = allocate(args, [g.n, g.c, g.oh, g.ow]);
-    kernels().avgPoolForward(g, x.data, y.data);
+    poolKernels(g).avgPoolForward(g, x.data, y.data);
     return { output: y };
   },
   backward(args) {
@@ -27,7 +27,7 @@ export default defineLayer<PoolParams>({
     const { gradOutput, params: p } = args;
     const g = poolGeometry(x.shape.slice(1), p, 'AvgPool', x.shape[0]);
     const dx = allocate(args, x.shape);
-    kernels().avgPoolBackward(g, gradOutput.data, dx.data);
+    poolKernels(g).avgPoolBackward(g, gradOutput.data, dx.data);
     return [dx];
   },
 });

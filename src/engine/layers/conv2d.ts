@@ -1,7 +1,9 @@
 import { kernels, type ConvGeometry } from '../kernels';
 import type { Shape } from '../tensor';
 import { allocate, defineLayer } from './define';
-import { outputSize, requireImage } from './geometry';
+import { droppedNotice, outputSize, requireImage } from './geometry';
+import { groupedBackwardFilter, groupedBackwardInput, groupedForward } from './grouped';
+import { ShapeError } from './types';
 
 type Conv2dParams = {
   filters: number;
@@ -11,11 +13,28 @@ type Conv2dParams = {
   padding: number | 'same';
   bias: boolean;
   init: string;
+  groups: number;
 };
 
-/** Everything the kernels need, worked out from the per-example input shape and the params. */
+/** Throws unless the channels and filters split into `groups` equal groups; returns the input channels. */
+function groupedChannels(input: Shape, p: Conv2dParams): number {
+  const [c] = requireImage(input, 'Conv2D');
+  if (c % p.groups !== 0 || p.filters % p.groups !== 0) {
+    throw new ShapeError(
+      `groups ${p.groups} must divide both the input channels (${c}) and the filters (${p.filters}); ` +
+        `depthwise convolution is groups = channels, with filters a multiple of it`,
+    );
+  }
+  return c;
+}
+
+/**
+ * Everything the kernels need, worked out from the per-example input shape and the params. With groups, the
+ * geometry is that of one group (c/groups channels in, filters/groups out), which grouped.ts runs once per group.
+ */
 function geometry(input: Shape, p: Conv2dParams, batch = 1): ConvGeometry {
-  const [c, h, w] = requireImage(input, 'Conv2D');
+  const c = groupedChannels(input, p) / p.groups;
+  const [, h, w] = requireImage(input, 'Conv2D');
   const y = outputSize('height', h, p.kernelH, p.stride, p.padding);
   const x = outputSize('width', w, p.kernelW, p.stride, p.padding);
   return {
@@ -23,7 +42,7 @@ function geometry(input: Shape, p: Conv2dParams, batch = 1): ConvGeometry {
     c,
     h,
     w,
-    f: p.filters,
+    f: p.filters / p.groups,
     kh: p.kernelH,
     kw: p.kernelW,
     stride: p.stride,
@@ -39,7 +58,7 @@ export default defineLayer<Conv2dParams>({
   type: 'conv2d',
   label: 'Conv2D',
   category: 'convolution',
-  help: 'Slides F small filters over the image; each output pixel is the sum over channels of window × filter, plus a bias. Output size per axis: (H + 2P − FH)/S + 1. Padding keeps the border; stride 2 halves the size.',
+  help: 'Slides F small filters over the image; each output pixel is the sum over channels of window × filter, plus a bias. Output size per axis: floor((H + 2P − FH)/S) + 1. Padding keeps the border; stride 2 halves the size. Groups split the channels: each group of filters sees only its own share of the input channels (groups = channels is a depthwise convolution, as in MobileNet).',
   params: {
     filters: {
       kind: 'int',
@@ -60,6 +79,14 @@ export default defineLayer<Conv2dParams>({
       max: 64,
       help: "Zero pixels P added on each side, or 'same' to keep the size (divided by the stride).",
     },
+    groups: {
+      kind: 'int',
+      label: 'groups',
+      default: 1,
+      min: 1,
+      max: 4096,
+      help: 'Split channels and filters into this many independent groups (1: an ordinary convolution; the number of input channels: depthwise). Must divide both.',
+    },
     bias: { kind: 'bool', label: 'bias', default: true, help: 'Add one learned number per filter.' },
     init: {
       kind: 'choice',
@@ -72,12 +99,17 @@ export default defineLayer<Conv2dParams>({
   arity: [1, 1],
   inferShape([input], p) {
     const g = geometry(input, p);
-    return [g.f, g.oh, g.ow];
+    return [p.filters, g.oh, g.ow];
+  },
+  notice([input], p) {
+    const [, h, w] = requireImage(input, 'Conv2D');
+    return droppedNotice([h, w], [p.kernelH, p.kernelW], p.stride, p.padding);
   },
   weights([input], p) {
-    const [c] = requireImage(input, 'Conv2D');
+    // Each filter sees its group's channels only: PyTorch's and ONNX's kernel layout [F, C/groups, KH, KW].
+    const c = groupedChannels(input, p) / p.groups;
     const fanIn = c * p.kernelH * p.kernelW;
-    const fanOut = p.filters * p.kernelH * p.kernelW;
+    const fanOut = (p.filters / p.groups) * p.kernelH * p.kernelW;
     const init = p.init === 'glorot' ? 'glorot' : 'he';
     const specs = [
       { name: 'kernel', shape: [p.filters, c, p.kernelH, p.kernelW], init, trainable: true, fanIn, fanOut } as const,
@@ -90,8 +122,10 @@ export default defineLayer<Conv2dParams>({
     const [x] = args.inputs;
     const { weights, params: p } = args;
     const g = geometry(x.shape.slice(1), p, x.shape[0]);
-    const y = allocate(args, [g.n, g.f, g.oh, g.ow]);
-    kernels().conv2dForward(g, x.data, weights[0].data, p.bias ? weights[1].data : null, y.data);
+    const y = allocate(args, [g.n, p.filters, g.oh, g.ow]);
+    const bias = p.bias ? weights[1].data : null;
+    if (p.groups === 1) kernels().conv2dForward(g, x.data, weights[0].data, bias, y.data);
+    else groupedForward(g, p.groups, x.data, weights[0].data, bias, y.data);
     return { output: y };
   },
   backward(args) {
@@ -99,14 +133,16 @@ export default defineLayer<Conv2dParams>({
     const { weights, weightGrads, gradOutput, params: p } = args;
     const g = geometry(x.shape.slice(1), p, x.shape[0]);
     const dBias = p.bias ? weightGrads[1].data : null;
-    kernels().conv2dBackwardFilter(g, x.data, gradOutput.data, weightGrads[0].data, dBias);
+    if (p.groups === 1) kernels().conv2dBackwardFilter(g, x.data, gradOutput.data, weightGrads[0].data, dBias);
+    else groupedBackwardFilter(g, p.groups, x.data, gradOutput.data, weightGrads[0].data, dBias);
     // The first convolution's input is the image: nobody needs that gradient while training.
     if (args.needInputGrads?.[0] === false) return [null];
     const dx = allocate(args, x.shape);
-    kernels().conv2dBackwardInput(g, gradOutput.data, weights[0].data, dx.data);
+    if (p.groups === 1) kernels().conv2dBackwardInput(g, gradOutput.data, weights[0].data, dx.data);
+    else groupedBackwardInput(g, p.groups, gradOutput.data, weights[0].data, dx.data);
     return [dx];
   },
   macs([input], out, p) {
-    return out[0] * out[1] * out[2] * input[0] * p.kernelH * p.kernelW;
+    return (out[0] * out[1] * out[2] * input[0] * p.kernelH * p.kernelW) / p.groups;
   },
 });

@@ -1,6 +1,5 @@
-import { kernels } from '../kernels';
 import { allocate, defineLayer } from './define';
-import { poolGeometry, poolParams, type PoolParams } from './pool';
+import { poolGeometry, poolKernels, poolNotice, poolParams, type PoolParams } from './pool';
 
 /** Keeps the largest value of each window; backward routes the gradient to that winner only (argmax cached). */
 export default defineLayer<PoolParams>({
@@ -14,6 +13,7 @@ export default defineLayer<PoolParams>({
     const g = poolGeometry(input, p, 'MaxPool');
     return [g.c, g.oh, g.ow];
   },
+  notice: ([input], p) => poolNotice(input, p),
   forward(args) {
     const [x] = args.inputs;
     const { params: p } = args;
@@ -22,7 +22,7 @@ export default defineLayer<PoolParams>({
     // The winners' indices, in 4-byte cells taken from the same (possibly recycled) memory as a float tensor.
     const cells = allocate(args, [y.data.length]).data;
     const argmax = new Int32Array(cells.buffer, cells.byteOffset, cells.length);
-    kernels().maxPoolForward(g, x.data, y.data, argmax);
+    poolKernels(g).maxPoolForward(g, x.data, y.data, argmax);
     return { output: y, cache: argmax };
   },
   backward(args) {
@@ -30,7 +30,7 @@ export default defineLayer<PoolParams>({
     const { gradOutput, params: p, cache } = args;
     const g = poolGeometry(x.shape.slice(1), p, 'MaxPool', x.shape[0]);
     const dx = allocate(args, x.shape);
-    kernels().maxPoolBackward(g, gradOutput.data, cache as Int32Array, dx.data);
+    poolKernels(g).maxPoolBackward(g, gradOutput.data, cache as Int32Array, dx.data);
     return [dx];
   },
 });

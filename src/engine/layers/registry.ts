@@ -6,10 +6,13 @@ import conv2d from './conv2d';
 import dense from './dense';
 import dropout from './dropout';
 import flatten from './flatten';
+import globalavgpool from './globalavgpool';
+import globalmaxpool from './globalmaxpool';
 import input from './input';
 import leakyRelu from './leaky_relu';
 import maxpool2d from './maxpool2d';
 import relu from './relu';
+import relu6 from './relu6';
 import sigmoid from './sigmoid';
 import softmax from './softmax';
 import tanh from './tanh';
@@ -31,11 +34,14 @@ for (const def of [
   conv2d,
   maxpool2d,
   avgpool2d,
+  globalavgpool,
+  globalmaxpool,
   flatten,
   dense,
   sigmoid,
   tanh,
   relu,
+  relu6,
   leakyRelu,
   softmax,
   dropout,

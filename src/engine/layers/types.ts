@@ -98,6 +98,11 @@ export interface LayerDef<P extends Params = Params> {
   backward(args: BackwardArgs<P>): (Tensor | null)[];
   /** Multiply-accumulates per example, for the status bar and the benchmarks. */
   macs?(inputs: readonly Shape[], output: Shape, params: P): number;
+  /**
+   * Something the user should know about a valid node (a window that leaves input rows unread), or null.
+   * Called only after inferShape succeeded; a notice never stops training or export.
+   */
+  notice?(inputs: readonly Shape[], params: P): string | null;
 }
 
 /** A shape problem a user caused; the graph compiler adds the node's id and name. */

@@ -22,7 +22,7 @@ export async function exportToPath(
   graph: Graph,
   weights: NamedWeights,
   outPath: string,
-  options: { name?: string } = {},
+  options: { name?: string; classes?: readonly string[] } = {},
 ): Promise<string[]> {
   const files = exportNetwork(formatId, graph, weights, options);
   return writeExport(files, outPath);

@@ -43,7 +43,7 @@ export async function loadTrainedModel(path: string): Promise<TrainedModel> {
     throw new ModelError(`${path}: ${(e as Error).message}`);
   }
   const outputs = network.graph.outputShape.reduce((a, b) => a * b, 1);
-  const recorded = loaded.file.dataset?.classes ?? [];
+  const recorded = loaded.file.dataset?.classes ?? loaded.file.classes ?? [];
   const classes = recorded.length === outputs ? [...recorded] : Array.from({ length: outputs }, (_, i) => `class ${i}`);
   const classesRecorded = recorded.length === outputs;
   return { path, project: loaded.file, network, classes, classesRecorded, input: inputSpecOf(network.graph) };

@@ -192,6 +192,11 @@ export class ProjectSession {
     return this.weights;
   }
 
+  /** The class names the project knows (its dataset's, else an imported model's), for exports' metadata. */
+  get classNames(): readonly string[] | undefined {
+    return this.content?.dataset?.classes ?? this.content?.classes;
+  }
+
   /**
    * A training run ended: `weights` (when given) become the project's, and `record` adds the run to its content
    * (history, dataset). The project becomes unsaved and is backed up like any edit. Returns what the window shows.

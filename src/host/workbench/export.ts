@@ -1,4 +1,4 @@
-import type { NamedWeights } from '../../engine';
+import { compileGraph, sizeOf, type NamedWeights } from '../../engine';
 import { getFormat, listFormats } from '../../engine/formats';
 import type { Graph } from '../../shared/graph';
 import type { ExportFormatInfo } from '../../shared/training';
@@ -33,6 +33,7 @@ export async function exportWithDialog(
   graph: Graph,
   weights: NamedWeights,
   checkPath?: (path: string) => Promise<void>,
+  classes?: readonly string[],
 ): Promise<{ paths: string[] } | null> {
   const format = getFormat(formatId);
   if (!format) {
@@ -59,5 +60,7 @@ export async function exportWithDialog(
       });
   if (target === null) return null;
   await checkPath?.(target);
-  return { paths: await exportToPath(formatId, graph, weights, target, { name }) };
+  // The names go into the files' metadata when they still fit the network (one per output).
+  const fits = classes && classes.length === sizeOf(compileGraph(graph).outputShape);
+  return { paths: await exportToPath(formatId, graph, weights, target, { name, ...(fits ? { classes } : {}) }) };
 }

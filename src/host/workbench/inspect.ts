@@ -174,7 +174,9 @@ export async function convolutionStepOf(
   if (at.y >= oh || at.x >= ow) {
     throw new InspectError(`${describe(node)} outputs ${oh}×${ow}; row ${at.y}, column ${at.x} is outside it`);
   }
-  const p = node.params as { stride: number; padding: number | 'same' };
+  const p = node.params as { stride: number; padding: number | 'same'; groups?: number };
+  // A grouped convolution's filter sees only its group's channels, starting at `base`.
+  const base = Math.floor(at.filter / (f / (p.groups ?? 1))) * c;
   const padTop = outputSize('height', inH, kh, p.stride, p.padding).padBefore;
   const padLeft = outputSize('width', inW, kw, p.stride, p.padding).padBefore;
   const [input, output] = await Promise.all([model.activations(x, node.inputs[0]), model.activations(x, nodeId)]);
@@ -191,7 +193,7 @@ export async function convolutionStepOf(
       for (let kx = 0; kx < kw; kx++) {
         const iy = top + ky;
         const ix = left + kx;
-        const v = iy >= 0 && iy < inH && ix >= 0 && ix < inW ? input.data[(ch * inH + iy) * inW + ix] : 0;
+        const v = iy >= 0 && iy < inH && ix >= 0 && ix < inW ? input.data[((base + ch) * inH + iy) * inW + ix] : 0;
         const k = kernel.data[((at.filter * c + ch) * kh + ky) * kw + kx];
         sum += v * k;
         if (ch < shown) {
@@ -203,7 +205,7 @@ export async function convolutionStepOf(
     }
   }
   const b = bias ? bias.data[at.filter] : 0;
-  const firstChannel = tensor([1, inH, inW], input.data.subarray(0, inH * inW));
+  const firstChannel = tensor([1, inH, inW], input.data.subarray(base * inH * inW, (base + 1) * inH * inW));
   const outMap = tensor([1, oh, ow], output.data.subarray(at.filter * oh * ow, (at.filter + 1) * oh * ow));
   return {
     nodeId,

@@ -353,7 +353,15 @@ export class Workbench {
   }
 
   exportModel(r: Req<'exportModel'>) {
-    return exportWithDialog(this.o.dialogs, r.formatId, r.graph, this.o.session.currentWeights, this.o.checkPath);
+    const { session } = this.o;
+    return exportWithDialog(
+      this.o.dialogs,
+      r.formatId,
+      r.graph,
+      session.currentWeights,
+      this.o.checkPath,
+      session.classNames,
+    );
   }
 
   /** The window is closing: the run stops, and its result reaches the project before the session backs it up. */

@@ -8,6 +8,8 @@ export interface NodeMetrics {
   shape: Shape | null;
   /** The engine's message for this node, naming it, or null. */
   error: string | null;
+  /** Something to know about a valid node (rows its window leaves unread), or null: shown, never blocking. */
+  notice: string | null;
   /** Trainable numbers (weights and biases). */
   params: number;
   /** Multiply-accumulates per example, for layers that define them (convolution, dense); 0 for the rest. */
@@ -52,7 +54,13 @@ export function graphMetrics(graph: Graph, analysis: LiveAnalysis): GraphMetrics
   let activationsPerExample = 0;
   for (const n of graph.nodes) {
     const shape = analysis.shapes.get(n.id) ?? null;
-    const m: NodeMetrics = { shape, error: analysis.errors.get(n.id) ?? null, params: 0, macs: 0 };
+    const m: NodeMetrics = {
+      shape,
+      error: analysis.errors.get(n.id) ?? null,
+      notice: analysis.full.notices.get(n.id) ?? null,
+      params: 0,
+      macs: 0,
+    };
     const def = getLayer(n.type);
     const inShapes = (inputs.get(n.id) ?? []).map((i) => analysis.shapes.get(i));
     if (shape && def && inShapes.every((s) => s !== undefined)) {

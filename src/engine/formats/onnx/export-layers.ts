@@ -1,5 +1,5 @@
 import type { CompiledNode } from '../../graph';
-import type { Tensor } from '../../tensor';
+import { tensor, type Tensor } from '../../tensor';
 import { explicitPads } from '../padding';
 import { FormatError } from '../types';
 import type { OnnxBuilder } from './build';
@@ -22,11 +22,13 @@ const p = (node: CompiledNode) => node.params as Record<string, number | string 
 
 function pooling(opType: 'MaxPool' | 'AveragePool'): OnnxEmitter {
   return ({ b, node, inputs }) => {
-    const { size, stride, padding } = p(node) as { size: number; stride: number; padding: number };
+    const { size, stride, padding, ceil } = p(node) as { size: number; stride: number; padding: number; ceil: boolean };
     const attrs = {
       kernel_shape: { ints: [size, size] },
       strides: { ints: [stride, stride] },
       pads: { ints: explicitPads(node.inShapes[0], size, size, stride, padding) },
+      // ONNX rounds pooling as the engine does: floor by default, ceil_mode=1 as PyTorch's ceil_mode.
+      ceil_mode: { int: ceil ? 1 : 0 },
     };
     // The engine never counts padded cells in an average; ONNX must be told so (count_include_pad=0 is its default too).
     b.node(
@@ -38,6 +40,8 @@ function pooling(opType: 'MaxPool' | 'AveragePool'): OnnxEmitter {
     );
   };
 }
+
+const scalar = (v: number): Tensor => tensor([], [v]);
 
 const unary =
   (opType: string): OnnxEmitter =>
@@ -60,11 +64,14 @@ export const onnxEmitters: Record<string, OnnxEmitter> = {
       strides: { ints: [stride, stride] },
       pads: { ints: explicitPads(node.inShapes[0], kernelH, kernelW, stride, padding) },
       dilations: { ints: [1, 1] },
-      group: { int: 1 },
+      // The engine's grouped kernel is ONNX's layout, [F, C/group, KH, KW].
+      group: { int: (p(node).groups as number | undefined) ?? 1 },
     });
   },
   maxpool2d: pooling('MaxPool'),
   avgpool2d: pooling('AveragePool'),
+  globalavgpool: unary('GlobalAveragePool'),
+  globalmaxpool: unary('GlobalMaxPool'),
   // NCHW flattened from axis 1 is channel by channel, row by row: the engine's order exactly.
   flatten: ({ b, node, inputs }) => b.node('Flatten', node.id, inputs, [node.id], { axis: { int: 1 } }),
   dense({ b, node, inputs, weights }) {
@@ -79,6 +86,14 @@ export const onnxEmitters: Record<string, OnnxEmitter> = {
     });
   },
   relu: unary('Relu'),
+  // Opset 13's Clip takes its bounds as inputs, not attributes.
+  relu6: ({ b, node, inputs }) =>
+    b.node(
+      'Clip',
+      node.id,
+      [inputs[0], b.weight(`${node.id}.min`, scalar(0)), b.weight(`${node.id}.max`, scalar(6))],
+      [node.id],
+    ),
   sigmoid: unary('Sigmoid'),
   tanh: unary('Tanh'),
   leaky_relu: ({ b, node, inputs }) =>

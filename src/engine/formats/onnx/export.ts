@@ -1,4 +1,5 @@
 import type { Shape } from '../../tensor';
+import { modelInfoEntries } from '../model-info';
 import type { ExportContext, ExportFormat } from '../types';
 import { OnnxBuilder } from './build';
 import { onnxEmitter } from './export-layers';
@@ -25,7 +26,7 @@ function valueInfo(name: string, shape: Shape): ValueInfoProto {
 }
 
 /** The ONNX model of a checked graph and its weights (the graph's real structure: one or two ONNX nodes per layer). */
-export function buildOnnxModel({ graph, compiled, weights }: ExportContext): ModelProto {
+export function buildOnnxModel({ graph, compiled, weights, classes }: ExportContext): ModelProto {
   const b = new OnnxBuilder();
   // The ONNX value holding each node's output: its id, unless the node wrote nothing (then its input's value).
   const valueOf = new Map<string, string>([[compiled.inputId, compiled.inputId]]);
@@ -52,7 +53,10 @@ export function buildOnnxModel({ graph, compiled, weights }: ExportContext): Mod
       input: [valueInfo(compiled.inputId, compiled.inputShape)],
       output: [valueInfo(compiled.outputId, compiled.outputShape)],
     },
-    metadataProps: [{ key: ONNX_GRAPH_METADATA_KEY, value: JSON.stringify(graph) }],
+    metadataProps: [
+      { key: ONNX_GRAPH_METADATA_KEY, value: JSON.stringify(graph) },
+      ...Object.entries(modelInfoEntries(compiled, classes, 'NCHW')).map(([key, value]) => ({ key, value })),
+    ],
   };
 }
 
@@ -66,7 +70,7 @@ export const onnxFormat: ExportFormat = {
   label: 'ONNX',
   extensions: ['.onnx'],
   preserves:
-    'The inference graph (Conv, MaxPool, AveragePool, Gemm, activations, BatchNormalization, Flatten, Add, Concat; Dropout left out, as it does nothing at inference) and every weight in float32, NCHW input with any batch size; the Convas graph rides along as metadata, so that a re-import restores dropout, names and positions. Not the optimizer state.',
+    'The inference graph (Conv with groups, MaxPool and AveragePool with ceil mode, global pooling, Gemm, activations, BatchNormalization, Flatten, Add, Concat; Dropout left out, as it does nothing at inference) and every weight in float32, NCHW input with any batch size; the Convas graph, the class names and the input convention ride along as metadata, so that a re-import restores dropout, names and positions. Not the optimizer state.',
   singleFile: true,
   export: (ctx) => [{ name: `${ctx.baseName}.onnx`, bytes: encodeOnnx(buildOnnxModel(ctx)) }],
 };

@@ -1,9 +1,9 @@
 import type { ParamValue } from '../../../shared/graph';
-import { outputSize } from '../../layers/geometry';
 import { sizeOf, tensor, type Shape, type Tensor } from '../../tensor';
 import { explicitPads } from '../padding';
 import { transpose } from '../layout';
 import { FormatError } from '../types';
+import { FOLDABLE } from './fold';
 import type { Attributes, OnnxConstant } from './read';
 
 /** A computed ONNX value: the Convas node that holds it and its per-example shape (no batch axis). */
@@ -101,16 +101,8 @@ function padding(ctx: OpContext, input: Shape, kh: number, kw: number, s: number
   const symmetric = pads.every((v) => v === pads[0]);
   const isSame = pads.every((v, i) => v === same[i]);
   if (allowSame && isSame && (!symmetric || autoPad !== 'NOTSET' || ctx.hint('padding') === 'same')) return 'same';
-  if (symmetric) {
-    // The engine requires windows to tile the padded input exactly, where ONNX silently drops a remainder.
-    try {
-      outputSize('height', input[1], kh, s, pads[0]);
-      outputSize('width', input[2], kw, s, pads[0]);
-    } catch (e) {
-      fail(ctx, (e as Error).message);
-    }
-    return pads[0];
-  }
+  // The engine rounds the output size down as ONNX does, so symmetric pads need no further check.
+  if (symmetric) return pads[0];
   const expected = allowSame
     ? "neither equal on every side nor TensorFlow's 'same'"
     : 'not equal on every side, as Convas pooling needs';
@@ -131,23 +123,48 @@ function pool(type: 'maxpool2d' | 'avgpool2d'): OpRule {
       return fail(ctx, `kernel_shape ${k ? `[${k.join(', ')}]` : 'missing'}: Convas pools with square windows`);
     requireUnit(ctx, 'dilations', ctx.attrs.ints('dilations', null), 'dilated pooling');
     const s = stride(ctx);
-    // ceil_mode needs no check: it only matters when the windows do not tile the input, which `padding` refuses.
     const pad = padding(ctx, x.shape, k[0], k[1], s, false) as number;
+    const ceil = ctx.attrs.int('ceil_mode', 0) === 1;
     if (type === 'avgpool2d' && pad > 0 && ctx.attrs.int('count_include_pad', 0) === 1) {
       fail(ctx, 'count_include_pad=1 averages padded zeros in, while Convas averages only the real pixels');
     }
-    return ctx.emit(type, { size: k[0], stride: s, padding: pad }, [x]);
+    return ctx.emit(type, { size: k[0], stride: s, padding: pad, ceil }, [x]);
   };
 }
 
-/** GlobalAveragePool / GlobalMaxPool: one window over the whole (square) map. */
-function globalPool(type: 'maxpool2d' | 'avgpool2d'): OpRule {
+/** GlobalAveragePool / GlobalMaxPool: one number per feature map, [batch, C, 1, 1]. */
+function globalPool(type: 'globalmaxpool' | 'globalavgpool'): OpRule {
   return (ctx) => {
     const x = ctx.value(0);
-    const [, h, w] = requireImage(ctx, x);
-    if (h !== w)
-      fail(ctx, `the map is ${h}×${w}; Convas pools with square windows, so a global pool needs a square map`);
-    return ctx.emit(type, { size: h, stride: h, padding: 0 }, [x]);
+    requireImage(ctx, x);
+    return ctx.emit(type, {}, [x]);
+  };
+}
+
+/**
+ * ReduceMean / ReduceMax over the two spatial axes (PyTorch's `x.mean((2, 3))`, `x.amax((2, 3))`) are global
+ * pooling; without keepdims the [batch, C] result is the flattened pool. Other axes are refused.
+ */
+function reduce(type: 'globalmaxpool' | 'globalavgpool'): OpRule {
+  return (ctx) => {
+    const x = ctx.value(0);
+    requireImage(ctx, x);
+    // The axes are an attribute until opset 18, an input from then on.
+    const axes = ctx.constant(1) ? [...ctx.constant(1)!.values] : ctx.attrs.ints('axes', null);
+    const spatial =
+      axes &&
+      axes.length === 2 &&
+      axes
+        .map((a) => (a < 0 ? a + 4 : a))
+        .sort()
+        .join() === '2,3';
+    if (!spatial)
+      fail(
+        ctx,
+        `reduces over axes ${axes ? `[${axes.join(', ')}]` : 'all'}; Convas reads it only over the spatial axes [2, 3] of [batch, C, H, W] (global pooling)`,
+      );
+    const pooled = ctx.emit(type, {}, [x]);
+    return ctx.attrs.int('keepdims', 1) === 1 ? pooled : ctx.emit('flatten', {}, [pooled]);
   };
 }
 
@@ -197,10 +214,15 @@ export const opRules: Record<string, OpRule> = {
     const [c] = requireImage(ctx, x);
     const kernel = weight(ctx, 1, 'kernel', 4);
     const [f, kc, kh, kw] = kernel.shape;
-    if (ctx.attrs.int('group', 1) !== 1)
-      fail(ctx, `group=${ctx.attrs.int('group', 1)}: grouped and depthwise convolutions are not supported`);
+    const groups = ctx.attrs.int('group', 1);
     requireUnit(ctx, 'dilations', ctx.attrs.ints('dilations', null), 'dilated convolution');
-    if (kc !== c) fail(ctx, `the kernel has ${kc} input channels, the input has ${c}`);
+    if (groups < 1 || c % groups !== 0 || f % groups !== 0 || kc * groups !== c)
+      fail(
+        ctx,
+        groups === 1
+          ? `the kernel has ${kc} input channels, the input has ${c}`
+          : `group=${groups} with a kernel of ${kc} input channels per group does not fit an input of ${c} channels`,
+      );
     const s = stride(ctx);
     const pad = padding(ctx, x.shape, kh, kw, s, true);
     const weights: Record<string, Tensor> = { kernel };
@@ -209,7 +231,7 @@ export const opRules: Record<string, OpRule> = {
     if (b) weights.bias = vectorOf(ctx, b, f, 'bias');
     return ctx.emit(
       'conv2d',
-      { filters: f, kernelH: kh, kernelW: kw, stride: s, padding: pad, bias: !!b, ...initHint(ctx) },
+      { filters: f, kernelH: kh, kernelW: kw, stride: s, padding: pad, groups, bias: !!b, ...initHint(ctx) },
       [x],
       weights,
     );
@@ -219,8 +241,10 @@ export const opRules: Record<string, OpRule> = {
     return pool('maxpool2d')(ctx);
   },
   AveragePool: pool('avgpool2d'),
-  GlobalAveragePool: globalPool('avgpool2d'),
-  GlobalMaxPool: globalPool('maxpool2d'),
+  GlobalAveragePool: globalPool('globalavgpool'),
+  GlobalMaxPool: globalPool('globalmaxpool'),
+  ReduceMean: reduce('globalavgpool'),
+  ReduceMax: reduce('globalmaxpool'),
   Gemm(ctx) {
     const x = ctx.value(0);
     if (x.shape.length !== 1) fail(ctx, `needs a flat input [batch, features], got [batch, ${x.shape.join(', ')}]`);
@@ -289,6 +313,18 @@ export const opRules: Record<string, OpRule> = {
     return values.length === 1 ? values[0] : ctx.emit('concat', {}, values);
   },
   Relu: activation('relu'),
+  Clip(ctx) {
+    // Bounds are inputs from opset 11, attributes before; Clip(0, 6) is ReLU6 (PyTorch's nn.ReLU6, MobileNet).
+    const bound = (i: number, attr: string, fallback: number) => {
+      const c = ctx.constant(i);
+      if (ctx.has(i) && !c) fail(ctx, `its ${attr} bound is computed; Convas reads Clip only with constant bounds`);
+      return c ? c.values[0] : ctx.attrs.float(attr, fallback);
+    };
+    const [lo, hi] = [bound(1, 'min', -Infinity), bound(2, 'max', Infinity)];
+    if (lo === 0 && hi === 6) return ctx.emit('relu6', {}, [ctx.value(0)]);
+    if (lo === 0 && hi === Infinity) return ctx.emit('relu', {}, [ctx.value(0)]);
+    return fail(ctx, `Clip(${lo}, ${hi}): Convas reads Clip only as ReLU6, Clip(0, 6), or ReLU, Clip(0, ∞)`);
+  },
   Sigmoid: activation('sigmoid'),
   Tanh: activation('tanh'),
   LeakyRelu: (ctx) => ctx.emit('leaky_relu', { slope: shortFloat(ctx.attrs.float('alpha', 0.01)) }, [ctx.value(0)]),
@@ -301,6 +337,19 @@ export const opRules: Record<string, OpRule> = {
       fail(
         ctx,
         `Convas applies softmax over the features of a flat [batch, features] input; this one is rank ${rank}, axis ${axis}`,
+      );
+    return ctx.emit('softmax', {}, [x]);
+  },
+  LogSoftmax(ctx) {
+    // log(softmax(z)) ends PyTorch's MNIST example, trained with nll_loss: the same loss as cross-entropy on
+    // softmax probabilities. Convas's network outputs the probabilities themselves (their log is the file's
+    // output); the importer allows it only as the network's output, and says so (import.ts).
+    const x = ctx.value(0);
+    const axis = ctx.attrs.int('axis', ctx.opset >= 13 ? -1 : 1);
+    if (x.shape.length !== 1 || (axis !== 1 && axis !== -1))
+      fail(
+        ctx,
+        `Convas reads LogSoftmax over the features of a flat [batch, features] input; this one is rank ${x.shape.length + 1}, axis ${axis}`,
       );
     return ctx.emit('softmax', {}, [x]);
   },
@@ -353,7 +402,17 @@ export const opRules: Record<string, OpRule> = {
     return ctx.emit('dropout', { rate }, [ctx.value(0)]);
   },
   Identity: (ctx) => ctx.value(0),
+  Pad(ctx) {
+    // PyTorch writes AvgPool2d(ceil_mode=True) as a Pad of nothing before the AveragePool: that Pad is the identity.
+    const pads = ctx.constant(1) ? [...ctx.constant(1)!.values] : (ctx.attrs.ints('pads', null) ?? []);
+    if (pads.some((v) => v !== 0))
+      fail(
+        ctx,
+        `pads [${pads.join(', ')}] as a layer of its own; Convas pads only inside a convolution or pooling (for PyTorch's AvgPool2d, use count_include_pad=False)`,
+      );
+    return ctx.value(0);
+  },
 };
 
 /** The ONNX operators Convas imports, for messages. */
-export const SUPPORTED_OPS = [...Object.keys(opRules), 'Constant'].sort();
+export const SUPPORTED_OPS = [...new Set([...Object.keys(opRules), ...FOLDABLE, 'Constant'])].sort();

@@ -3,10 +3,12 @@ import { compileGraph, GraphError } from '../../graph';
 import { checkParam, getLayer, resolveParams } from '../../layers/registry';
 import type { ParamSpec } from '../../layers/types';
 import type { NamedWeights } from '../../network';
-import type { Shape, Tensor } from '../../tensor';
+import { sizeOf, type Shape, type Tensor } from '../../tensor';
+import { classesFromMetadata } from '../model-info';
 import { FormatError } from '../types';
 import { checkWeights } from '../weights';
 import { ONNX_GRAPH_METADATA_KEY } from './export';
+import { foldNode, FOLDABLE } from './fold';
 import { opRules, SUPPORTED_OPS, type ImportedNode, type OpContext, type Value } from './import-ops';
 import type { GraphProto, NodeProto, ValueInfoProto } from './proto';
 import { toNumber } from './proto';
@@ -17,6 +19,8 @@ export interface OnnxImport {
   graph: Graph;
   weights: NamedWeights;
   warnings: string[];
+  /** The class names the file's metadata gives (key 'classes', a JSON list, one per output), or null. */
+  classes: string[] | null;
 }
 
 /** Makes an ONNX name a Convas node id: a letter, then letters, digits, _ or - ('/features/conv/Conv' → 'features_conv_Conv'). */
@@ -30,11 +34,52 @@ export function cleanId(raw: string): string {
   return id || 'node';
 }
 
-/** `id`, or `id_2`, `id_3`, ... whichever is not taken yet. */
-function unique(id: string, taken: ReadonlySet<string>): string {
-  let n = id;
-  for (let k = 2; taken.has(n); k++) n = `${id}_${k}`;
-  return n;
+/**
+ * The module path of a node name PyTorch wrote: '/layer2/downsample/downsample.0/Conv' is the Conv of module
+ * 'layer2.downsample.0' (each scope repeats its parent's name for a Sequential's children), '/Relu' is at the top
+ * (''). Null for names PyTorch did not write (Convas's own files name nodes by id).
+ */
+export function torchModulePath(raw: string): string | null {
+  if (!raw.startsWith('/')) return null;
+  const path: string[] = [];
+  for (const seg of raw.split('/').filter(Boolean).slice(0, -1)) {
+    if (path.length && seg.startsWith(`${path[path.length - 1]}.`)) path[path.length - 1] = seg;
+    else path.push(seg);
+  }
+  return path.join('.');
+}
+
+/**
+ * The readable id of a PyTorch node: its module's name ('features.0' → 'features_0', the name a PyTorch user knows
+ * it by, not 'features_features_0_Conv'), or for an operation called in a module's forward (F.relu, +) or at the
+ * top, that module's name and the operator ('layer1_relu', 'flatten'). `containers` holds the module paths that have
+ * modules inside them, whose own nodes are such calls.
+ */
+function torchId(raw: string, op: string, containers: ReadonlySet<string>): string | null {
+  const path = torchModulePath(raw);
+  if (path === null) return null;
+  if (path === '') return cleanId(op.toLowerCase());
+  const id = path.replace(/\./g, '_');
+  return cleanId(containers.has(path) ? `${id}_${op.toLowerCase()}` : id);
+}
+
+/**
+ * Hands out unique ids: `id`, or `id_2`, `id_3`, ... whichever is not taken yet. The next suffix to try is kept
+ * per base id, so that a file where thousands of nodes share one name imports in linear time, not quadratic.
+ */
+class Ids {
+  private readonly taken = new Set<string>();
+  private readonly next = new Map<string, number>();
+  add(id: string): void {
+    this.taken.add(id);
+  }
+  unique(id: string): string {
+    if (!this.taken.has(id)) return id;
+    let k = this.next.get(id) ?? 2;
+    while (this.taken.has(`${id}_${k}`)) k++;
+    this.next.set(id, k + 1);
+    return `${id}_${k}`;
+  }
 }
 
 /** The per-example shape of the graph's input (its first axis is the batch, of any size). */
@@ -134,6 +179,9 @@ function restoreDropouts(nodes: ImportedNode[], meta: Graph | null, outputId: st
   }
 }
 
+/** The most nodes a Convas graph holds (the graph schema's limit, src/shared/graph.ts): a larger file is refused as soon as it passes it. */
+const MAX_NODES = 10_000;
+
 /** Walks the ONNX nodes in order, turning each into Convas nodes through its operator's rule. */
 class Importer {
   readonly nodes: ImportedNode[] = [];
@@ -142,13 +190,23 @@ class Importer {
   /** The Convas node whose own output is this ONNX value (aliases excluded), for bias fusion. */
   readonly producers = new Map<string, ImportedNode>();
   readonly uses = new Map<string, number>();
-  readonly ids = new Set<string>();
+  readonly ids = new Ids();
+  /** Softmax nodes that stand for a LogSoftmax: allowed only as the network's output. */
+  readonly logSoftmax = new Set<string>();
+
+  /** Module paths with modules inside them (see torchId). */
+  readonly containers = new Set<string>();
 
   constructor(
     readonly graph: GraphProto,
     readonly opset: number,
     readonly hints: Map<string, GraphNode>,
   ) {
+    for (const n of graph.node ?? []) {
+      const path = torchModulePath(n.name ?? '');
+      for (let i = path ? path.lastIndexOf('.') : -1; i > 0; i = path!.lastIndexOf('.', i - 1))
+        this.containers.add(path!.slice(0, i));
+    }
     for (const n of graph.node ?? [])
       for (const i of n.input ?? []) if (i) this.uses.set(i, (this.uses.get(i) ?? 0) + 1);
     for (const o of graph.output ?? []) this.uses.set(o.name ?? '', (this.uses.get(o.name ?? '') ?? 0) + 1);
@@ -172,6 +230,10 @@ class Importer {
     where: string,
   ): Value {
     const def = getLayer(type)!;
+    if (this.nodes.length >= MAX_NODES)
+      throw new FormatError(
+        `${where}: the network has more than ${MAX_NODES.toLocaleString('en')} layers, more than a Convas graph holds`,
+      );
     let shape: Shape;
     try {
       const resolved = resolveParams(def, params);
@@ -202,6 +264,19 @@ class Importer {
       this.constants.set(outputs[0] ?? '', constantValue(attrs, where));
       return;
     }
+    const inputs = node.input ?? [];
+    if (FOLDABLE.has(op)) {
+      const known = inputs.map((name) => (name ? (this.constants.get(name) ?? null) : undefined));
+      const computed = inputs[0] ? (this.values.get(inputs[0])?.shape ?? null) : null;
+      const folded = foldNode(op, attrs, this.opset, known, computed, where);
+      if (folded) {
+        this.constants.set(outputs[0] ?? '', folded);
+        return;
+      }
+      // Concat and Identity of computed tensors are layers (or nothing): their rules below read them.
+      if (op !== 'Concat' && op !== 'Identity')
+        throw new FormatError(`${where}: Convas reads ${op} only on shapes and constants`);
+    }
     const rule = Object.hasOwn(opRules, op) ? opRules[op] : undefined;
     if (!rule)
       throw new FormatError(
@@ -213,8 +288,7 @@ class Importer {
           `${where}: its output ${k + 1} ('${o}') is used, but Convas computes only the first output of ${op}`,
         );
     });
-    const inputs = node.input ?? [];
-    const id = unique(cleanId(node.name || outputs[0] || op), this.ids);
+    const id = this.ids.unique(torchId(node.name ?? '', op, this.containers) ?? cleanId(node.name || outputs[0] || op));
     let emitted = 0;
     const ctx: OpContext = {
       where,
@@ -239,11 +313,12 @@ class Importer {
       hint: (key) => this.hint(id, key),
       emit: (type, params, ins, weights = {}) => {
         // One ONNX node becomes at most a couple of Convas nodes; the first keeps the name.
-        const nodeId = emitted++ === 0 ? id : unique(cleanId(`${id}_${type}`), this.ids);
+        const nodeId = emitted++ === 0 ? id : this.ids.unique(cleanId(`${id}_${type}`));
         return this.add(nodeId, type, params, ins, weights, where);
       },
     };
     const out = rule(ctx);
+    if (op === 'LogSoftmax') this.logSoftmax.add(out.node);
     this.values.set(outputs[0] ?? '', out);
     const last = this.nodes[this.nodes.length - 1];
     if (emitted > 0 && last.id === out.node) this.producers.set(outputs[0] ?? '', last);
@@ -319,6 +394,16 @@ export function importOnnx(bytes: Uint8Array): OnnxImport {
   const out = imp.values.get(outputs[0].name ?? '');
   if (!out) throw new FormatError(`the graph output '${outputs[0].name}' is not computed by any node Convas reads`);
 
+  for (const id of imp.logSoftmax) {
+    if (id !== out.node)
+      throw new FormatError(
+        `node '${id}' (LogSoftmax): Convas reads LogSoftmax only as the network's output, and here it feeds other layers`,
+      );
+    warnings.push(
+      `the network ends in LogSoftmax (log-probabilities, as trained with nll_loss); Convas imports it as Softmax, so ` +
+        `its output is the probabilities, e^(the file's output), and it trains with cross-entropy, the same loss as nll_loss on log-softmax`,
+    );
+  }
   // Keep only what the output depends on (an ONNX graph may compute values nobody reads).
   const keep = new Set<string>([out.node]);
   for (let k = imp.nodes.length - 1; k >= 0; k--)
@@ -357,5 +442,7 @@ export function importOnnx(bytes: Uint8Array): OnnxImport {
     if (e instanceof GraphError) throw new FormatError(`the imported graph does not compile: ${e.message}`);
     throw e;
   }
-  return { graph, weights: checkWeights(compiled, weights, 'the ONNX file'), warnings };
+  const props = Object.fromEntries((model.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
+  const classes = classesFromMetadata(props, sizeOf(compiled.outputShape), warnings);
+  return { graph, weights: checkWeights(compiled, weights, 'the ONNX file'), warnings, classes };
 }

@@ -43,14 +43,19 @@ const simple =
 
 function pooling(cls: 'MaxPool2d' | 'AvgPool2d'): TorchEmitter {
   return simple((node) => {
-    const { size, stride, padding } = p(node) as { size: number; stride: number; padding: number };
+    const { size, stride, padding, ceil } = p(node) as {
+      size: number;
+      stride: number;
+      padding: number;
+      ceil: boolean;
+    };
     // PyTorch pads pooling implicitly (never counted) but refuses more than half the window.
     if (2 * padding > size) {
       throw new FormatError(
         `node '${node.id}': PyTorch pooling pads at most half the window (${size}), this one pads ${padding}; use less padding`,
       );
     }
-    const extra = cls === 'AvgPool2d' ? ', count_include_pad=False' : '';
+    const extra = (ceil ? ', ceil_mode=True' : '') + (cls === 'AvgPool2d' ? ', count_include_pad=False' : '');
     return `nn.${cls}(kernel_size=${size}, stride=${stride}, padding=${padding}${extra})`;
   });
 }
@@ -58,18 +63,19 @@ function pooling(cls: 'MaxPool2d' | 'AvgPool2d'): TorchEmitter {
 /** One rule per Convas layer type. Weight layouts need no change: the engine already uses PyTorch's. */
 export const torchEmitters: Record<string, TorchEmitter> = {
   conv2d({ node, name, inputs, attr }) {
-    const { filters, kernelH, kernelW, stride, padding, bias } = p(node) as {
+    const { filters, kernelH, kernelW, stride, padding, bias, groups } = p(node) as {
       filters: number;
       kernelH: number;
       kernelW: number;
       stride: number;
       padding: number | 'same';
       bias: boolean;
+      groups: number;
     };
     const [top, left, bottom, right] = explicitPads(node.inShapes[0], kernelH, kernelW, stride, padding);
     const channels = node.inShapes[0][0];
     const conv = (pad: string) =>
-      `nn.Conv2d(${channels}, ${filters}, kernel_size=(${kernelH}, ${kernelW}), stride=${stride}, padding=${pad}, bias=${py(bias)})`;
+      `nn.Conv2d(${channels}, ${filters}, kernel_size=(${kernelH}, ${kernelW}), stride=${stride}, padding=${pad}${groups === 1 ? '' : `, groups=${groups}`}, bias=${py(bias)})`;
     const weights = linearWeights(bias);
     if (top === bottom && left === right)
       return { modules: [[name, conv(`(${top}, ${left})`)]], expr: `self.${name}(${inputs[0]})`, weights };
@@ -86,6 +92,8 @@ export const torchEmitters: Record<string, TorchEmitter> = {
   },
   maxpool2d: pooling('MaxPool2d'),
   avgpool2d: pooling('AvgPool2d'),
+  globalavgpool: simple(() => 'nn.AdaptiveAvgPool2d(1)'),
+  globalmaxpool: simple(() => 'nn.AdaptiveMaxPool2d(1)'),
   // NCHW flattened from dim 1 is the engine's order; on a vector it changes nothing.
   flatten: simple(() => 'nn.Flatten(1)'),
   dense: ({ node, name, inputs }) => {
@@ -97,6 +105,7 @@ export const torchEmitters: Record<string, TorchEmitter> = {
     };
   },
   relu: simple(() => 'nn.ReLU()'),
+  relu6: simple(() => 'nn.ReLU6()'),
   sigmoid: simple(() => 'nn.Sigmoid()'),
   tanh: simple(() => 'nn.Tanh()'),
   leaky_relu: simple((node) => `nn.LeakyReLU(negative_slope=${py(p(node).slope)})`),

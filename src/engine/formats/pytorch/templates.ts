@@ -4,6 +4,22 @@
  * generator (export.ts) only fills in what depends on the graph.
  */
 
+/** The input transform, appended to model.py (it uses IMAGE_SHAPE and FLAT_INPUT). PIL is imported only when called. */
+export const PREPROCESS = `
+def preprocess(image):
+    """A PIL image as the network's input: grayscale or RGB as IMAGE_SHAPE says, resized to its height and width,
+    each 8-bit pixel divided by 255 (INPUT_RANGE), channels first, flattened for a vector input. As Convas reads images."""
+    from PIL import Image
+
+    channels, height, width = IMAGE_SHAPE
+    if channels not in (1, 3):
+        raise ValueError(f"the network takes {channels} channels; images give 1 (grayscale) or 3 (RGB)")
+    image = image.convert("L" if channels == 1 else "RGB").resize((width, height), Image.BILINEAR)
+    t = torch.frombuffer(bytearray(image.tobytes()), dtype=torch.uint8).to(torch.float32).div(255)
+    t = t.reshape(height, width, channels).permute(2, 0, 1).contiguous()
+    return t.reshape(-1) if FLAT_INPUT else t
+`;
+
 /** Functions appended to model.py. They use WEIGHT_NAMES and WEIGHTS_FILE, defined above them. */
 export const WEIGHT_IO = `
 def read_safetensors(path):
@@ -82,12 +98,12 @@ export const TRAIN_SCRIPT = `"""Trains the Convas network $NAME on an image fold
     torchrun --nnodes=2 --nproc_per_node=8 --rdzv_backend=c10d --rdzv_endpoint=HOST:29500 train.py --data ...
     python train.py --data path/to/train            # one process, no torchrun
 
-The folder holds one sub-folder per class, as in Convas (torchvision's ImageFolder sorts them by name).
-Images are converted to the network's input size and scaled to [0, 1], as Convas does. Training starts
+The folder holds one sub-folder per class, as in Convas (sorted by name: label i is the i-th folder).
+Images go through model.preprocess: the network's input size, scaled to [0, 1], as Convas does. Training starts
 from the exported Convas weights (--from-scratch to start from PyTorch's initialisation), minimises the
 cross-entropy of the network's scores (its input to the final softmax) and saves the weights in Convas's
 safetensors format (--out), so that the trained network opens in Convas again.
-Needs torch and torchvision.
+Needs torch and Pillow (PIL), nothing else.
 """
 import argparse
 import os
@@ -98,9 +114,11 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 from torch.utils.data.distributed import DistributedSampler
-from torchvision import datasets, transforms
+from torch.utils.data import Dataset
 
-from model import FLAT_INPUT, IMAGE_SHAPE, NUM_OUTPUTS, WEIGHTS_FILE, ConvasNet, load_convas_weights, save_convas_weights
+from model import CLASSES, NUM_OUTPUTS, WEIGHTS_FILE, ConvasNet, load_convas_weights, preprocess, save_convas_weights
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".tif", ".tiff", ".bmp")
 
 
 def parse_args():
@@ -118,29 +136,35 @@ def parse_args():
     return ap.parse_args()
 
 
-def to_rgb(image):
-    return image.convert("RGB")
+class ImageFolder(Dataset):
+    """One sub-folder of images per class, sorted by name (label i is the i-th folder), through model.preprocess."""
 
+    def __init__(self, root):
+        self.classes = sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d)))
+        self.samples = [
+            (os.path.join(root, name, f), label)
+            for label, name in enumerate(self.classes)
+            for f in sorted(os.listdir(os.path.join(root, name)))
+            if f.lower().endswith(IMAGE_EXTENSIONS)
+        ]
 
-def to_vector(t):
-    return t.reshape(-1)
+    def __len__(self):
+        return len(self.samples)
 
+    def __getitem__(self, i):
+        path, label = self.samples[i]
+        from PIL import Image
 
-def image_transform():
-    channels, height, width = IMAGE_SHAPE
-    if channels not in (1, 3):
-        raise SystemExit(f"the network takes {channels} channels; image folders give 1 (grayscale) or 3 (RGB)")
-    steps = [transforms.Grayscale(1) if channels == 1 else transforms.Lambda(to_rgb)]
-    steps += [transforms.Resize((height, width)), transforms.ToTensor()]  # ToTensor scales pixels to [0, 1]
-    if FLAT_INPUT:
-        steps.append(transforms.Lambda(to_vector))
-    return transforms.Compose(steps)
+        with Image.open(path) as image:
+            return preprocess(image), label
 
 
 def load_folder(path):
-    data = datasets.ImageFolder(path, transform=image_transform())
+    data = ImageFolder(path)
     if len(data.classes) != NUM_OUTPUTS:
         raise SystemExit(f"{path} has {len(data.classes)} classes ({', '.join(data.classes)}); the network has {NUM_OUTPUTS} outputs")
+    if data.classes != CLASSES and not all(c.startswith("class ") for c in CLASSES):
+        print(f"note: {path}'s folders {data.classes} are not the model's CLASSES {CLASSES}; labels follow the folders", flush=True)
     return data
 
 

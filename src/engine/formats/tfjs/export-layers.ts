@@ -47,9 +47,22 @@ const NHWC = { data_format: 'channels_last' };
  * 'same' (output ceil(H/S) and P cells on each side), and is refused otherwise.
  */
 function poolPadding(node: CompiledNode): 'valid' | 'same' {
-  const { size, stride, padding } = p(node) as { size: number; stride: number; padding: number };
-  if (padding === 0) return 'valid';
+  const { size, stride, padding, ceil } = p(node) as { size: number; stride: number; padding: number; ceil: boolean };
   const [, h, w] = node.inShapes[0];
+  // Keras rounds down like the engine's default; ceil mode is the same only when the windows fit exactly.
+  if (
+    ceil &&
+    [h, w].some(
+      (n) =>
+        outputSize('height', n, size, stride, padding, 'ceil').out !==
+        outputSize('height', n, size, stride, padding).out,
+    )
+  ) {
+    throw new FormatError(
+      `node '${node.id}': TF.js pooling has no ceil mode, and on a ${h}×${w} input this ${size}×${size} window with stride ${stride} needs it (a last, partial window); turn ceil mode off or pad the input`,
+    );
+  }
+  if (padding === 0) return 'valid';
   const fits = [h, w].every((n) => {
     const ours = outputSize('height', n, size, stride, padding);
     const tf = outputSize('height', n, size, stride, 'same');
@@ -76,6 +89,13 @@ function pooling(className: 'MaxPooling2D' | 'AveragePooling2D'): TfjsEmitter {
   };
 }
 
+function globalPooling(className: 'MaxPooling2D' | 'AveragePooling2D'): TfjsEmitter {
+  return ({ node, inputs, add }) => {
+    const [, h, w] = node.inShapes[0];
+    return add(className, node.id, { pool_size: [h, w], strides: [h, w], padding: 'valid', ...NHWC }, inputs);
+  };
+}
+
 const activation =
   (name: string): TfjsEmitter =>
   ({ node, inputs, add }) =>
@@ -84,14 +104,21 @@ const activation =
 /** One rule per Convas layer type; tensors arrive in the engine's layouts and leave in TF.js's. */
 export const tfjsEmitters: Record<string, TfjsEmitter> = {
   conv2d({ node, inputs, weights, add }) {
-    const { filters, kernelH, kernelW, stride, padding, bias } = p(node) as {
+    const { filters, kernelH, kernelW, stride, padding, bias, groups } = p(node) as {
       filters: number;
       kernelH: number;
       kernelW: number;
       stride: number;
       padding: number | 'same';
       bias: boolean;
+      groups: number;
     };
+    const channels = node.inShapes[0][0];
+    if (groups !== 1 && groups !== channels) {
+      throw new FormatError(
+        `node '${node.id}': TF.js Layers has depthwise convolution (groups = channels, ${channels}) but no grouped convolution with ${groups} groups`,
+      );
+    }
     // TF's 'same' is the engine's 'same' (odd pixel at the bottom/right); P pixels need a ZeroPadding2D layer first.
     let from = inputs;
     if (typeof padding === 'number' && padding > 0) {
@@ -110,10 +137,7 @@ export const tfjsEmitters: Record<string, TfjsEmitter> = {
         ),
       ];
     }
-    const w: Record<string, Tensor> = { kernel: transpose(weights.kernel, [2, 3, 1, 0]) }; // [F,C,KH,KW] → [KH,KW,C,F]
-    if (bias) w.bias = weights.bias;
-    const config = {
-      filters,
+    const shared = {
       kernel_size: [kernelH, kernelW],
       strides: [stride, stride],
       padding: padding === 'same' ? 'same' : 'valid',
@@ -122,10 +146,23 @@ export const tfjsEmitters: Record<string, TfjsEmitter> = {
       use_bias: bias,
       ...NHWC,
     };
-    return add('Conv2D', node.id, config, from, w);
+    if (groups !== 1) {
+      // Depthwise: filter c·M + m reads channel c in both conventions, so [F,1,KH,KW] = [C,M,KH,KW] → [KH,KW,C,M].
+      const m = filters / channels;
+      const kernel = transpose({ shape: [channels, m, kernelH, kernelW], data: weights.kernel.data }, [2, 3, 0, 1]);
+      const w: Record<string, Tensor> = { depthwise_kernel: kernel };
+      if (bias) w.bias = weights.bias;
+      return add('DepthwiseConv2D', node.id, { ...shared, depth_multiplier: m }, from, w);
+    }
+    const w: Record<string, Tensor> = { kernel: transpose(weights.kernel, [2, 3, 1, 0]) }; // [F,C,KH,KW] → [KH,KW,C,F]
+    if (bias) w.bias = weights.bias;
+    return add('Conv2D', node.id, { filters, ...shared }, from, w);
   },
   maxpool2d: pooling('MaxPooling2D'),
   avgpool2d: pooling('AveragePooling2D'),
+  // One window over the whole map keeps the C×1×1 shape (Keras's Global…Pooling2D would drop the two axes).
+  globalavgpool: globalPooling('AveragePooling2D'),
+  globalmaxpool: globalPooling('MaxPooling2D'),
   flatten({ node, inputs, add }) {
     // A vector is already flat, and Keras's Flatten refuses rank-2 input: the node is a no-op.
     if (node.inShapes[0].length === 1) return inputs[0];
@@ -142,6 +179,7 @@ export const tfjsEmitters: Record<string, TfjsEmitter> = {
     return add('Dense', node.id, { units, activation: 'linear', use_bias: bias }, inputs, w);
   },
   relu: activation('relu'),
+  relu6: activation('relu6'),
   sigmoid: activation('sigmoid'),
   tanh: activation('tanh'),
   softmax: activation('softmax'),

@@ -1,3 +1,4 @@
+import { modelInfoEntries } from '../model-info';
 import type { Tensor } from '../../tensor';
 import { floatBytes } from '../bytes';
 import type { ExportContext, ExportFormat } from '../types';
@@ -87,7 +88,7 @@ export const tfjsFormat: ExportFormat = {
   label: 'TensorFlow.js (Layers)',
   extensions: ['.json', '.bin'],
   preserves:
-    'The graph as a Keras functional model (Conv2D, pooling, Dense, activations, BatchNormalization, Dropout, Add, Concatenate) with every weight in float32, transposed to TF.js layouts; its input is NHWC. Not the optimizer state, nor Convas names and positions.',
+    'The graph as a Keras functional model (Conv2D, DepthwiseConv2D, pooling, Dense, activations, BatchNormalization, Dropout, Add, Concatenate) with every weight in float32, transposed to TF.js layouts; its input is NHWC; the class names and input convention are in userDefinedMetadata. Not the optimizer state, nor Convas names and positions.',
   singleFile: false,
   export(ctx) {
     const model = buildTfjsModel(ctx);
@@ -105,6 +106,8 @@ export const tfjsFormat: ExportFormat = {
       generatedBy: 'Convas',
       convertedBy: null,
       modelTopology: model.modelTopology,
+      // Class names and the input convention (NHWC here), where tf.loadLayersModel users find them: model.json.
+      userDefinedMetadata: modelInfoEntries(ctx.compiled, ctx.classes, 'NHWC'),
       weightsManifest: [
         {
           paths: [binName],

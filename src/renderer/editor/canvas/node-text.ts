@@ -31,8 +31,11 @@ export function nodeText(node: GraphNode, m: NodeMetrics | undefined): NodeText 
   const error = m?.error ?? null;
   let info = '…';
   if (error) info = `⚠ ${shortError(node, error)}`;
-  else if (m?.shape)
+  else if (m?.shape) {
     info = m.params > 0 ? `${formatShape(m.shape)} · ${paramCount(m.params)} params` : formatShape(m.shape);
+    // The output size was rounded down past unread rows; the tooltip and the inspector say how many.
+    if (m.notice) info += ' · ⓘ floored';
+  }
   return {
     title: def?.label ?? node.type,
     name: node.name ?? node.id,
