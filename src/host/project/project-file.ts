@@ -11,6 +11,7 @@ import {
   type KeptWeightsInfo,
   type ProjectContent,
 } from '../../shared/project';
+import { DEFAULT_KEEP_WEIGHT_SETS } from '../../shared/training';
 import { writeFileAtomic } from './atomic-write';
 
 /** A project file that cannot be read or written, with the file and the reason. */
@@ -171,4 +172,12 @@ export async function writeProjectFile(
   } catch (e) {
     throw new ProjectFileError(`cannot save '${path}': ${(e as Error).message}`);
   }
+}
+
+/** The newest kept sets within the project's limit, of runs still in its history (the oldest go first). */
+export function keptWithin(kept: readonly KeptWeights[], content: ProjectContent): KeptWeights[] {
+  const limit = content.settings?.keepWeightSets ?? DEFAULT_KEEP_WEIGHT_SETS;
+  const runs = new Set(content.history.map((h) => h.startedAt));
+  const live = kept.filter((k) => runs.has(k.run));
+  return limit === 0 ? [] : live.slice(-limit);
 }

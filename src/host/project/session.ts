@@ -3,9 +3,9 @@ import type { NamedWeights } from '../../engine/network';
 import type { OpenedProject, RecentEntry, Saved, Startup } from '../../shared/api';
 import { emptyGraph } from '../../shared/graph';
 import { newProjectContent, PROJECT_EXTENSION, type KeptWeightsKind, type ProjectContent } from '../../shared/project';
-import { DEFAULT_KEEP_WEIGHT_SETS } from '../../shared/training';
 import { withExtension, type Dialogs } from './dialogs';
 import {
+  keptWithin,
   readProjectFile,
   writeProjectFile,
   type KeptWeights,
@@ -363,12 +363,4 @@ function contentOf(loaded: LoadedProject): ProjectContent {
     history,
     ...(settings === undefined ? {} : { settings }),
   };
-}
-
-/** The newest kept sets within the project's limit, of runs still in its history. */
-function keptWithin(kept: readonly KeptWeights[], content: ProjectContent): KeptWeights[] {
-  const limit = content.settings?.keepWeightSets ?? DEFAULT_KEEP_WEIGHT_SETS;
-  const runs = new Set(content.history.map((h) => h.startedAt));
-  const live = kept.filter((k) => runs.has(k.run));
-  return limit === 0 ? [] : live.slice(-limit);
 }
