@@ -74,6 +74,8 @@ export const OpenedProject = z.strictObject({
   weightsGraph: z.string().nullable(),
   /** The weight sets kept for runs of the history, oldest first: any of them can become the current weights. */
   kept: z.array(KeptWeightsInfo),
+  /** The kept set the current weights are (the last run's best, or the set restored last); null when unknown. */
+  weightsFrom: z.strictObject({ run: z.iso.datetime(), kind: KeptWeightsKind }).nullable(),
   /** True when it holds changes not yet saved to `path` (a restored backup, a reload after a crash). */
   dirty: z.boolean(),
 });

@@ -133,6 +133,7 @@ describe('the training store', () => {
       weights: [{ name: 'conv1.kernel', shape: [6, 1, 5, 5] }],
       weightsGraph: null,
       kept: [],
+      weightsFrom: null,
       dirty: true,
     };
     fake.answers.trainingState = () => ({

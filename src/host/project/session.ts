@@ -39,6 +39,8 @@ export class ProjectSession {
   private weightsGraph: string | null = null;
   /** Weight sets kept for runs of the history, oldest first. */
   private kept: KeptWeights[] = [];
+  /** Which kept set the current weights are, while this session knows it. */
+  private weightsFrom: { run: string; kind: KeptWeightsKind } | null = null;
   /** Bumped by every change; a save records the revision it wrote, so an edit made during a save stays unsaved. */
   private revision = 0;
   private savedRevision = 0;
@@ -216,6 +218,8 @@ export class ProjectSession {
     if (weights) {
       this.weights = weights;
       this.weightsGraph = trained.graphVersion || null;
+      const best = trained.kept.find((k) => k.kind === 'best');
+      this.weightsFrom = best ? { run: best.run, kind: 'best' } : null;
     }
     this.content = record(this.content);
     // A resumed run's sets replace those it kept before.
@@ -242,6 +246,7 @@ export class ProjectSession {
     if (!set) throw new SessionError(`the ${kind} weights of the run of ${run} are not kept in this project`);
     this.weights = set.weights;
     this.weightsGraph = set.graphVersion;
+    this.weightsFrom = { run, kind };
     this.revision++;
     this.scheduleBackup();
     return this.opened();
@@ -313,6 +318,7 @@ export class ProjectSession {
     this.weights = weights;
     this.weightsGraph = extra.weightsGraph ?? null;
     this.kept = extra.kept ?? [];
+    this.weightsFrom = null;
     this.savedRevision = this.revision;
     void this.queueBackup(() => this.services.backups.remove(this.id));
   }
@@ -328,6 +334,7 @@ export class ProjectSession {
         .map((name) => ({ name, shape: [...this.weights[name].shape] })),
       weightsGraph: this.weightsGraph,
       kept: this.kept.map(({ weights: _weights, ...info }) => info),
+      weightsFrom: this.weightsFrom,
       dirty: this.dirty,
     };
   }
