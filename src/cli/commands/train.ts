@@ -151,10 +151,12 @@ export const train: Command = {
     const hasWeights = Object.keys(current).length > 0;
     const continuing = hasWeights && !values['from-scratch'] && !values.resume;
     let transfer: ReturnType<typeof transferWeights> | null = null;
-    if (values.resume) io.stderr(`resuming a stopped run from its checkpoint ${checkpointPath}\n`);
-    else if (values['from-scratch']) io.stderr('training from scratch (--from-scratch): every weight is initialised\n');
-    else if (!hasWeights)
+    // (A resumed run says so once its checkpoint is read; a continued one once its weights are in, below.)
+    if (!values.resume && values['from-scratch']) {
+      io.stderr('training from scratch (--from-scratch): every weight is initialised\n');
+    } else if (!values.resume && !hasWeights) {
       io.stderr(`training from scratch: ${project ? `${input} has no weights yet` : 'a new network'}\n`);
+    }
     const session = await TrainingSession.open({
       graph,
       data: { root, validationFraction: data.validationFraction, resize: data.resize, augment: data.augment },
@@ -198,7 +200,7 @@ export const train: Command = {
         if (!existsSync(checkpointPath)) throw new CliError(`--resume: there is no checkpoint at ${checkpointPath}`);
         const c = await readCheckpoint(checkpointPath);
         await session.restore(c);
-        io.stderr(`resumed after epoch ${c.epoch}\n`);
+        io.stderr(`resuming from ${checkpointPath} after epoch ${c.epoch} (its optimizer state included)\n`);
       }
       io.stderr(
         `training on ${session.index.root}: ${session.classes.length} classes, ` +
