@@ -128,10 +128,18 @@ describe('iterating on a trained model in Chromium', () => {
     expect(onDisk.kept.length).toBeGreaterThanOrEqual(3);
     const current = await inspectedAccuracy();
 
+    // Another project in the same window: nothing of the trained one lingers on the Train view.
+    await page.getByTestId('mode-train').click();
+    await page.getByTestId('new').click();
+    await page.getByTestId('template-lenet5').click();
+    await expect.poll(() => runs().count()).toBe(0);
+    expect(await points()).toBe(0);
+    expect(await page.getByTestId('train-end').count()).toBe(0);
+    expect(await page.getByTestId('hyper-epochs').inputValue()).toBe('5');
+
     await page.reload();
     await page.locator('[data-ready="true"]').waitFor();
     await page.getByTestId('mode-train').click();
-    // Another project: nothing of the trained one lingers on the Train view.
     expect(await runs().count()).toBe(0);
     expect(await points()).toBe(0);
     await page.getByTestId('recent').click();
