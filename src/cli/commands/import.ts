@@ -1,5 +1,6 @@
 import { compileGraph, Network, sameShape, shapeToString, transferWeights } from '../../engine';
 import { parameterLayout } from '../../engine/network';
+import { graphFromSafetensors, importSafetensorsInto } from '../../engine/formats';
 import { decodeSafetensors } from '../../engine/formats/safetensors';
 import { importOnnxFile, readModelFile } from '../../host/export';
 import { readProjectFile, writeProjectFile } from '../../host/project/project-file';
@@ -11,12 +12,13 @@ import type { Command } from './types';
 export const importCommand: Command = {
   name: 'import',
   usage:
-    'convas import <model.onnx> --out <project.convas> | convas import <weights.safetensors> --into <project.convas>',
+    'convas import <model.onnx | export.safetensors> --out <project.convas> | convas import <weights.safetensors> --into <project.convas>',
   summary:
     "Opens an ONNX model as an editable project, or loads a safetensors file's weights (Convas's export, or train.py's) into a project.",
   help: [
     'model.onnx --out P.convas         a new project from an ONNX model (made by Convas or elsewhere, of the',
     '                                   supported operators), with its weights: `convas train P.convas` continues',
+    "export.safetensors --out P.convas  a new project from Convas's safetensors export (its graph is in the file)",
     'weights.safetensors --into P.convas  loads the weights into the project: tensors named as Convas names them',
     "                                   (conv1.kernel, dense1.bias), as Convas's safetensors export and the exported",
     "                                   train.py (save_convas_weights) write them. Each tensor's name and shape is",
@@ -28,13 +30,8 @@ export const importCommand: Command = {
     if (positionals.length !== 1) throw new CliError('give exactly one .onnx or .safetensors file');
     const file = positionals[0];
     if (typeof values.into === 'string') return importWeightsInto(file, values.into, io);
-    if (typeof values.out !== 'string' || values.out === '') {
-      throw new CliError(
-        file.endsWith('.safetensors')
-          ? '--into PROJECT.convas is required: safetensors weights load into an existing project'
-          : '--out is required',
-      );
-    }
+    if (typeof values.out !== 'string' || values.out === '') throw new CliError('--out (or --into) is required');
+    if (file.endsWith('.safetensors')) return projectFromSafetensors(file, values.out, io);
     const imported = await importOnnxFile(file);
     for (const w of imported.warnings) io.stderr(`warning: ${w}\n`);
     await writeProjectFile(
@@ -51,6 +48,22 @@ export const importCommand: Command = {
     );
   },
 };
+
+/** A new project from Convas's safetensors export, which carries its graph in its metadata. */
+async function projectFromSafetensors(file: string, out: string, io: { stderr(s: string): void }): Promise<void> {
+  const bytes = await readModelFile(file);
+  const graph = graphFromSafetensors(bytes, file);
+  if (!graph) {
+    throw new CliError(
+      `${file} carries no graph (train.py writes weights only): load it into a project with --into PROJECT.convas`,
+    );
+  }
+  const weights = importSafetensorsInto(graph, bytes, file);
+  await writeProjectFile(out, { graph, dataset: null, history: [] }, weights, undefined, {
+    weightsGraph: graphVersion(graph),
+  });
+  io.stderr(`wrote ${out}: ${graph.nodes.length} nodes, ${Object.keys(weights).length} weight tensors\n`);
+}
 
 /** Loads a safetensors file's weights into a project, saying what fitted and what did not. */
 async function importWeightsInto(file: string, projectPath: string, io: { stderr(s: string): void }): Promise<void> {
