@@ -53,7 +53,11 @@ export const ProjectContent = z.strictObject({
 });
 export type ProjectContent = z.infer<typeof ProjectContent>;
 
-export const KeptWeightsKind = z.enum(['best', 'final']);
+/**
+ * best: the epoch with the best validation accuracy; final: the last weights, when they are not the best; start: the
+ * weights a run replaced that no kept set held (an import), so that no run ever loses weights.
+ */
+export const KeptWeightsKind = z.enum(['best', 'final', 'start']);
 export type KeptWeightsKind = z.infer<typeof KeptWeightsKind>;
 
 /** A weight set kept for a run of the history (its best epoch's, or its last), which can become the current weights. */

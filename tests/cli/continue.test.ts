@@ -113,6 +113,8 @@ describe('continuing training from the command line', () => {
     const t = await convas('train', i, '--epochs', '1');
     expect(t.code).toBe(0);
     expect(t.first).toMatch(/^continuing from the weights in .*i\.convas/);
+    // The imported weights the run replaced stay restorable: the weights it started from.
+    expect((await readProjectFile(i)).kept.map((k) => k.kind)).toEqual(['start', 'best']);
     const after = await accuracy(i);
     console.log(`ONNX round trip: accuracy ${before} imported, ${after} after one more epoch`);
     expect(after).toBeGreaterThanOrEqual(before - 0.03);

@@ -5,7 +5,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { compileGraph, transferWeights, weightFit } from '../../src/engine';
 import { Network, type NamedWeights } from '../../src/engine/network';
 import type { Dialogs } from '../../src/host/project/dialogs';
-import { decodeProject, encodeProject, readProjectFile, type KeptWeights } from '../../src/host/project/project-file';
+import {
+  decodeProject,
+  encodeProject,
+  readProjectFile,
+  writeProjectFile,
+  type KeptWeights,
+} from '../../src/host/project/project-file';
 import { createHostServices } from '../../src/host/project/services';
 import { ProjectSession } from '../../src/host/project/session';
 import type { Graph } from '../../src/shared/graph';
@@ -162,6 +168,51 @@ describe('a session keeps runs’ weights within the project’s limit and resto
     expect(opened.kept).toHaveLength(2);
     expect(opened.weightsGraph).toBe(version);
     expect(bits(session.currentWeights['conv1.kernel']).equals(bits(sets[1]['conv1.kernel']))).toBe(true);
+    await session.close();
+  });
+
+  it('keeps imported weights a run replaces as the weights it started from', async () => {
+    const file = join(dir, 'imported.convas');
+    const graph = cnn(4);
+    const imported = weightsOf(graph, 21);
+    await writeProjectFile(file, { graph, dataset: null, history: [] }, imported);
+    const dialogs: Dialogs = {
+      openFile: () => Promise.resolve(file),
+      saveFile: () => Promise.resolve(file),
+      pickFolder: () => Promise.resolve(null),
+    };
+    const services = createHostServices({
+      dataDir: join(dir, 'data'),
+      templatesDir: resolve('resources/templates'),
+      appVersion: '0.0.0',
+      runtime: 'test',
+      autosaveMs: 60_000,
+    });
+    const session = new ProjectSession(services, dialogs);
+    await session.open();
+    const t = '2026-02-01T00:00:00.000Z';
+    const trained = weightsOf(graph, 22);
+    const version = graphVersion(graph);
+    let opened = session.adoptTraining(trained, (c) => ({ ...c, history: [run(t)] }), {
+      graphVersion: version,
+      kept: [{ run: t, kind: 'best', epoch: 1, graphVersion: version, weights: trained }],
+    });
+    expect(opened.kept.map((k) => k.kind)).toEqual(['start', 'best']);
+    opened = session.restoreKept(t, 'start');
+    for (const [name, w] of Object.entries(imported)) {
+      expect(bits(session.currentWeights[name]).equals(bits(w))).toBe(true);
+    }
+    // Weights a kept set already holds are not stored twice.
+    const t2 = '2026-02-02T00:00:00.000Z';
+    opened = session.adoptTraining(trained, (c) => ({ ...c, history: [...c.history, run(t2)] }), {
+      graphVersion: version,
+      kept: [{ run: t2, kind: 'best', epoch: 1, graphVersion: version, weights: trained }],
+    });
+    expect(opened.kept.map((k) => [k.run, k.kind])).toEqual([
+      [t, 'start'],
+      [t, 'best'],
+      [t2, 'best'],
+    ]);
     await session.close();
   });
 });

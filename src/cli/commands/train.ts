@@ -5,6 +5,7 @@ import { compileGraph, OPTIMIZER_KINDS, transferWeights, type NamedWeights } fro
 import { sampleDatasetPath } from '../../host/datasets';
 import {
   keptWithin,
+  startSet,
   readProjectFile,
   writeProjectFile,
   type KeptWeights,
@@ -241,7 +242,11 @@ export const train: Command = {
           history: [...(project?.file.history ?? []), run].slice(-1000),
           settings,
         };
-        const kept = keptSets(startedAt, version, history, best, await session.pool.getWeights());
+        const kept = [
+          // Weights no kept set holds (an import) stay restorable as the weights this run started from.
+          ...startSet(startedAt, current, project?.weightsGraph ?? null, project?.kept ?? []),
+          ...keptSets(startedAt, version, history, best, await session.pool.getWeights()),
+        ];
         await writeProjectFile(out, content, best, undefined, {
           weightsGraph: version,
           kept: keptWithin([...(project?.kept ?? []), ...kept], content),

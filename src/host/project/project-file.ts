@@ -174,6 +174,37 @@ export async function writeProjectFile(
   }
 }
 
+/** Whether `weights` are one of the kept sets, bit for bit (then a run that replaces them loses nothing). */
+export function isKept(weights: NamedWeights, kept: readonly KeptWeights[]): boolean {
+  const names = Object.keys(weights);
+  return kept.some(
+    (k) =>
+      Object.keys(k.weights).length === names.length &&
+      names.every((n) => {
+        const a = weights[n];
+        const b = k.weights[n];
+        if (!b || !sameShape(a.shape, b.shape)) return false;
+        return Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength).equals(
+          Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength),
+        );
+      }),
+  );
+}
+
+/**
+ * The set a run adds for the weights it replaces, when no kept set holds them (weights imported from a file): with
+ * it, training never loses weights. Empty when there were none, or they are kept already.
+ */
+export function startSet(
+  run: string,
+  current: NamedWeights,
+  currentGraph: string | null,
+  kept: readonly KeptWeights[],
+): KeptWeights[] {
+  if (Object.keys(current).length === 0 || isKept(current, kept)) return [];
+  return [{ run, kind: 'start', epoch: 0, graphVersion: currentGraph ?? '', weights: current }];
+}
+
 /** The newest kept sets within the project's limit, of runs still in its history (the oldest go first). */
 export function keptWithin(kept: readonly KeptWeights[], content: ProjectContent): KeptWeights[] {
   const limit = content.settings?.keepWeightSets ?? DEFAULT_KEEP_WEIGHT_SETS;

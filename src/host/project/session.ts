@@ -6,6 +6,7 @@ import { newProjectContent, PROJECT_EXTENSION, type KeptWeightsKind, type Projec
 import { withExtension, type Dialogs } from './dialogs';
 import {
   keptWithin,
+  startSet,
   readProjectFile,
   writeProjectFile,
   type KeptWeights,
@@ -216,6 +217,10 @@ export class ProjectSession {
   ): OpenedProject {
     if (!this.content) throw new SessionError('there is no project to record the training run in');
     if (weights) {
+      const run = trained.kept[0]?.run;
+      // Weights no kept set holds (an import) stay restorable as the weights this run started from.
+      const replaced = run ? startSet(run, this.weights, this.weightsGraph, this.kept) : [];
+      trained = { ...trained, kept: [...replaced, ...trained.kept] };
       this.weights = weights;
       this.weightsGraph = trained.graphVersion || null;
       const best = trained.kept.find((k) => k.kind === 'best');
