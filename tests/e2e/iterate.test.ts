@@ -108,6 +108,10 @@ describe('iterating on a trained model in Chromium', () => {
     await expect.poll(ended, { timeout: 120_000 }).toBe('Finished 1 epoch.');
     await expect.poll(() => runs().count()).toBe(3);
     expect(await run(2).innerText()).toMatch(/continued/);
+    console.log(
+      `validation accuracy: first run ${first}, stopped from-scratch run ${await bestOf(1)}, ` +
+        `continued from the first run's best: epoch 1 ${await bestOf(2)}`,
+    );
     expect(await bestOf(2)).toBeGreaterThanOrEqual(first - 0.03);
     // Two runs' curves overlaid: the first run's beside this one's.
     await run(0).getByRole('checkbox').check();
