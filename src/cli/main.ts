@@ -21,6 +21,7 @@ function help(): string {
     '',
     ...commands.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`),
     '',
+    'convas <command> --help describes a command and its options.',
     'Add --verbose to any command to see the full error on failure.',
   ].join('\n');
 }
@@ -42,6 +43,10 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   if (!command) {
     io.stderr(`convas: unknown command '${name}'; try convas --help\n`);
     return EXIT.usage;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    io.stdout(`usage: ${command.usage}\n\n${command.summary}\n${command.help ? `\n${command.help}\n` : ''}`);
+    return EXIT.ok;
   }
   try {
     await command.run(args, io);

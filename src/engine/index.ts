@@ -32,6 +32,7 @@ export {
   type MemoryOptions,
 } from './memory';
 export { Network, type NamedWeights, type Parameter, type Trace } from './network';
+export { transferWeights, weightFit, type NodeFit, type WeightShape } from './transfer';
 export { meanSquaredError, oneHot, softmaxCrossEntropy, type LossKind, type LossResult } from './losses';
 export {
   createOptimizer,

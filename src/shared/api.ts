@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Graph, NodeId } from './graph';
 import { FilePath, MenuCommand, TemplateId } from './menu';
-import { ProjectContent, TrainingRun, WeightEntry } from './project';
+import { KeptWeightsInfo, KeptWeightsKind, ProjectContent, TrainingRun, WeightEntry } from './project';
 import {
   AugmentPreview,
   AugmentSettings,
@@ -72,6 +72,12 @@ export const OpenedProject = z.strictObject({
   name: z.string(),
   project: ProjectContent,
   weights: z.array(WeightEntry),
+  /** graphVersion of the network the weights were trained on; null when unknown or there are none. */
+  weightsGraph: z.string().nullable(),
+  /** The weight sets kept for runs of the history, oldest first: any of them can become the current weights. */
+  kept: z.array(KeptWeightsInfo),
+  /** The kept set the current weights are (the last run's best, or the set restored last); null when unknown. */
+  weightsFrom: z.strictObject({ run: z.iso.datetime(), kind: KeptWeightsKind }).nullable(),
   /** True when it holds changes not yet saved to `path` (a restored backup, a reload after a crash). */
   dirty: z.boolean(),
 });
@@ -144,6 +150,8 @@ const TrainingRequest = z.strictObject({
   dataset: DatasetChoice,
   data: DataSettings,
   hyper: Hyperparameters,
+  /** From the project's current weights (the layers that still fit) or from a fresh initialisation. */
+  start: z.enum(['scratch', 'continue']).default('scratch'),
 });
 
 /** Every request: its name, what the renderer sends, what the host answers. */
@@ -225,7 +233,9 @@ export const requests = {
   /** Where training is, with every point of the current or last run (for a window that reloads). */
   trainingState: spec(None, TrainingState),
   /** Makes the project's saved weights inspectable (a trained project opened from a file), on its dataset. */
-  prepareInspection: spec(TrainingRequest.omit({ hyper: true }), TrainingState),
+  prepareInspection: spec(TrainingRequest.omit({ hyper: true, start: true }), TrainingState),
+  /** A weight set kept for a run of the history becomes the project's current weights (unsaved). */
+  restoreWeights: spec(z.strictObject({ run: z.iso.datetime(), kind: KeptWeightsKind }), OpenedProject),
 
   // ---- Inspect: the network of the current or last run, on its validation images ----
   confusion: spec(None, ConfusionView),

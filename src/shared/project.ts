@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { Graph, SchemaError } from './graph';
+import { EpochRecord, Metric } from './metrics';
 import { findForbiddenKey } from './safe-json';
+import { MAX_KEEP_WEIGHT_SETS, ProjectSettings } from './training';
 
 /**
  * The .convas project file. On disk it is a safetensors file: its tensors are the network's named weights
@@ -11,15 +13,7 @@ export const PROJECT_VERSION = 1;
 export const PROJECT_EXTENSION = '.convas';
 export const PROJECT_METADATA_KEY = 'convas.project';
 
-/** JSON has no NaN or Infinity; a diverged run keeps them as their names so that the UI shows NaN, not null. */
-export const Metric = z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity'])]);
-export type Metric = z.infer<typeof Metric>;
-
-/** A number as a Metric: finite numbers stay numbers, the rest become their names. */
-export function toMetric(v: number): Metric {
-  if (Number.isFinite(v)) return v;
-  return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
-}
+export { EpochRecord, Metric, toMetric } from './metrics';
 
 /** Where the project's images are: a folder chosen with a folder dialog, holding one sub-folder per class. */
 export const DatasetLocation = z.strictObject({
@@ -28,19 +22,6 @@ export const DatasetLocation = z.strictObject({
   classes: z.array(z.string().max(255)).max(100_000).optional(),
 });
 export type DatasetLocation = z.infer<typeof DatasetLocation>;
-
-/** One epoch of a training run, as the charts plot it. */
-export const EpochRecord = z.strictObject({
-  epoch: z.int().min(0),
-  /** Optimizer steps taken since the run started, at the end of this epoch. */
-  step: z.int().min(0),
-  loss: Metric,
-  accuracy: Metric.optional(),
-  valLoss: Metric.optional(),
-  valAccuracy: Metric.optional(),
-  seconds: z.number().min(0).optional(),
-});
-export type EpochRecord = z.infer<typeof EpochRecord>;
 
 const SettingName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'a setting name is an identifier');
 
@@ -69,8 +50,30 @@ export const ProjectContent = z.strictObject({
   /** The class names of an imported model (from its file's metadata), in output order, while it has no dataset. */
   classes: z.array(z.string().max(255)).max(100_000).optional(),
   history: z.array(TrainingRun).max(1000),
+  /** The next run's settings; absent in projects saved before they were kept (the defaults apply). */
+  settings: ProjectSettings.optional(),
 });
 export type ProjectContent = z.infer<typeof ProjectContent>;
+
+/**
+ * best: the epoch with the best validation accuracy; final: the last weights, when they are not the best; start: the
+ * weights a run replaced that no kept set held (an import), so that no run ever loses weights.
+ */
+export const KeptWeightsKind = z.enum(['best', 'final', 'start']);
+export type KeptWeightsKind = z.infer<typeof KeptWeightsKind>;
+
+/** A weight set kept for a run of the history (its best epoch's, or its last), which can become the current weights. */
+export const KeptWeightsInfo = z.strictObject({
+  /** The run's `startedAt`. */
+  run: z.iso.datetime(),
+  kind: KeptWeightsKind,
+  /** The epoch the weights are from, and its validation accuracy. */
+  epoch: z.int().min(0),
+  valAccuracy: Metric.optional(),
+  /** graphVersion of the network they were trained on. */
+  graphVersion: z.string().max(64),
+});
+export type KeptWeightsInfo = z.infer<typeof KeptWeightsInfo>;
 
 /** The JSON stored under PROJECT_METADATA_KEY. */
 export const ProjectFile = ProjectContent.extend({
@@ -78,6 +81,13 @@ export const ProjectFile = ProjectContent.extend({
   version: z.int().min(1).max(PROJECT_VERSION),
   /** The tensors stored beside this JSON; reading checks that the two agree. */
   weights: z.array(WeightEntry).max(100_000),
+  /** graphVersion of the network the weights were trained on (absent: unknown, in older files). */
+  weightsGraph: z.string().max(64).optional(),
+  /** Weight sets kept for runs; set i's tensors are stored as `kept<i>/<weight name>`. */
+  kept: z
+    .array(KeptWeightsInfo.extend({ weights: z.array(WeightEntry).max(100_000) }))
+    .max(MAX_KEEP_WEIGHT_SETS)
+    .optional(),
   savedAt: z.iso.datetime(),
 });
 export type ProjectFile = z.infer<typeof ProjectFile>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { FilePath } from './menu';
-import { EpochRecord, Metric } from './project';
+import { EpochRecord, Metric } from './metrics';
 
 /**
  * What crosses the process boundary for the Data, Train and Inspect views: the settings a user types (validated
@@ -86,6 +86,34 @@ export const DEFAULT_DATA_SETTINGS: DataSettings = {
   resize: 'stretch',
   augment: { flip: false, shift: 0, rotate: 0, brightness: 0, contrast: 0 },
 };
+
+/** The learning rate each optimizer starts with when none is given (the app's form and `convas train` alike). */
+export const DEFAULT_LEARNING_RATES: Record<OptimizerKind, number> = { sgd: 0.05, momentum: 0.01, adam: 0.001 };
+
+/**
+ * Weight sets a project keeps for its runs unless the user chooses otherwise: each costs 4 bytes per parameter in
+ * the project file (LeNet-5: 62 k parameters, 0.25 MB a set; a run keeps its best and, when it differs, its final).
+ */
+export const DEFAULT_KEEP_WEIGHT_SETS = 6;
+export const MAX_KEEP_WEIGHT_SETS = 100;
+
+/** The settings a project saves: the next run's hyperparameters and data settings, and how many weight sets to keep. */
+export const ProjectSettings = z.strictObject({
+  hyper: Hyperparameters,
+  data: DataSettings,
+  /** Kept weight sets of earlier runs, oldest dropped first; the current weights are always kept besides. */
+  keepWeightSets: whole(0, MAX_KEEP_WEIGHT_SETS),
+});
+export type ProjectSettings = z.infer<typeof ProjectSettings>;
+
+/** One set of defaults, for the app and the command line. */
+export function defaultProjectSettings(): ProjectSettings {
+  return {
+    hyper: { ...DEFAULT_HYPERPARAMETERS },
+    data: { ...DEFAULT_DATA_SETTINGS, augment: { ...DEFAULT_DATA_SETTINGS.augment } },
+    keepWeightSets: DEFAULT_KEEP_WEIGHT_SETS,
+  };
+}
 
 /** A PNG image as a data: URL. */
 export const PngDataUrl = z.string().startsWith('data:image/png;base64,');
@@ -185,6 +213,8 @@ export const TrainingState = z.strictObject({
   /** The current or last run of this window; null before the first. */
   runId: z.string().nullable(),
   hyper: Hyperparameters.nullable(),
+  /** graphVersion of the network that can be inspected (null: none); differing from the canvas's, it is older. */
+  modelGraph: z.string().nullable(),
   status: TrainingStatus.nullable(),
   /** Every step of the current or last run (a reloaded window redraws its chart from these). */
   points: z.array(StepPoint),

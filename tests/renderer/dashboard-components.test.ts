@@ -12,6 +12,7 @@ import HyperparameterForm from '../../src/renderer/dashboard/train/Hyperparamete
 import LossChart from '../../src/renderer/dashboard/train/LossChart.vue';
 import RunStatus from '../../src/renderer/dashboard/train/RunStatus.vue';
 import { useViewStore } from '../../src/renderer/dashboard/view-store';
+import { useProjectStore } from '../../src/renderer/stores/project';
 import { useTrainingStore } from '../../src/renderer/stores/training';
 import type { ConfusionView, DatasetReportView } from '../../src/shared/training';
 import { freshStores, template } from './setup';
@@ -148,6 +149,22 @@ describe('the Train view’s parts', () => {
     t.phase = 'paused';
     await w.vm.$nextTick();
     expect(w.find('[data-testid="run-resume"]').exists()).toBe(true);
+  });
+
+  it('with trained weights, ▶ Train leads to the choice of Continue or From scratch instead of starting', async () => {
+    freshStores(template('lenet5'));
+    const view = useViewStore();
+    useProjectStore().weights = [{ name: 'conv1.kernel', shape: [6, 1, 5, 5] }];
+    const t = useTrainingStore();
+    let started = 0;
+    t.start = () => (started++, Promise.resolve());
+    const w = mount(ModeBar);
+    await w.get('[data-testid="run-start"]').trigger('click');
+    expect(view.mode).toBe('train');
+    expect(started).toBe(0);
+    const status = mount(RunStatus);
+    expect(status.get('[data-testid="train-continue"]').text()).toBe('Continue');
+    expect(status.get('[data-testid="train-start"]').text()).toBe('From scratch');
   });
 });
 

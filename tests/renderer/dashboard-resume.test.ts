@@ -50,6 +50,7 @@ const points = Array.from({ length: 25 }, (_, i) => ({ step: i + 1, epoch: 1, lo
 const stopped: TrainingState = {
   phase: 'idle',
   runId: 'run-1',
+  modelGraph: null,
   hyper: { ...DEFAULT_HYPERPARAMETERS, epochs: 3 },
   status: null,
   points,

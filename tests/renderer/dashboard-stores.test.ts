@@ -63,6 +63,7 @@ beforeEach(() => {
 const idle: TrainingState = {
   phase: 'idle',
   runId: null,
+  modelGraph: null,
   hyper: null,
   status: null,
   points: [],
@@ -130,6 +131,9 @@ describe('the training store', () => {
       name: 'LeNet-5',
       project: { graph: template('lenet5'), dataset: { path: '/sample', classes: ['a', 'b'] }, history: [run] },
       weights: [{ name: 'conv1.kernel', shape: [6, 1, 5, 5] }],
+      weightsGraph: null,
+      kept: [],
+      weightsFrom: null,
       dirty: true,
     };
     fake.answers.trainingState = () => ({

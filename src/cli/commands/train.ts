@@ -1,25 +1,32 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { OPTIMIZER_KINDS, type OptimizerKind } from '../../engine';
+import { compileGraph, OPTIMIZER_KINDS, transferWeights, type NamedWeights } from '../../engine';
 import { sampleDatasetPath } from '../../host/datasets';
-import { readProjectFile, writeProjectFile } from '../../host/project/project-file';
+import {
+  keptWithin,
+  startSet,
+  readProjectFile,
+  writeProjectFile,
+  type KeptWeights,
+  type LoadedProject,
+} from '../../host/project/project-file';
 import {
   CheckpointWriteError,
   epochRecord,
   readCheckpoint,
   TrainingSession,
+  type EpochEvent,
   type SessionEnd,
 } from '../../host/session';
 import { parseGraph, type Graph } from '../../shared/graph';
-import type { TrainingRun } from '../../shared/project';
-import { choiceOption, intOption, numberOption, parse, required } from '../args';
+import { graphVersion } from '../../shared/graph-version';
+import { toMetric, type ProjectContent, type TrainingRun } from '../../shared/project';
+import { DEFAULT_LEARNING_RATES, defaultProjectSettings, type ProjectSettings } from '../../shared/training';
+import { choiceOption, intOption, numberOption, parse } from '../args';
 import { CliError } from '../errors';
 import { ProgressBar } from '../progress';
 import type { Command } from './types';
-
-/** Learning rates that work for each optimizer out of the box. */
-const DEFAULT_LR: Record<OptimizerKind, number> = { sgd: 0.05, momentum: 0.01, adam: 0.001 };
 
 /**
  * Where a diverged run's last good weights go: beside --out, never in it, so that a diverged run is not mistaken
@@ -29,9 +36,8 @@ export function divergedPath(out: string): string {
   return out.endsWith('.convas') ? `${out.slice(0, -'.convas'.length)}.diverged.convas` : `${out}.diverged.convas`;
 }
 
-/** A graph from a .json graph file or from a .convas project. */
+/** A graph from a .json graph file. */
 async function readGraph(path: string): Promise<Graph> {
-  if (path.endsWith('.convas')) return (await readProjectFile(path)).file.graph;
   let data: unknown;
   try {
     data = JSON.parse(await readFile(path, 'utf8'));
@@ -43,11 +49,82 @@ async function readGraph(path: string): Promise<Graph> {
   return parseGraph(data, path);
 }
 
+/** The settings of this run: the project's saved ones (or the shared defaults), with the options given on top. */
+function settingsOf(values: Record<string, string | boolean | undefined>, base: ProjectSettings): ProjectSettings {
+  const h = base.hyper;
+  const optimizer = choiceOption('optimizer', values.optimizer, h.optimizer, OPTIMIZER_KINDS);
+  // A new optimizer without --lr starts at its own usual rate, not at the previous optimizer's.
+  const lrFallback = optimizer === h.optimizer ? h.learningRate : DEFAULT_LEARNING_RATES[optimizer];
+  return {
+    hyper: {
+      epochs: intOption('epochs', values.epochs, h.epochs, 1, 10_000),
+      batchSize: intOption('batch', values.batch, h.batchSize, 1, 4096),
+      optimizer,
+      learningRate: numberOption('lr', values.lr, lrFallback, 1e-12, 1000),
+      momentum: numberOption('momentum', values.momentum, h.momentum, 0, 0.9999),
+      weightDecay: numberOption('weight-decay', values['weight-decay'], h.weightDecay, 0, 1),
+      seed: intOption('seed', values.seed, h.seed, 0, 2 ** 31 - 1),
+      patience: intOption('patience', values.patience, h.patience, 0, 10_000),
+    },
+    data: {
+      ...base.data,
+      validationFraction: numberOption('validation', values.validation, base.data.validationFraction, 0.05, 0.5),
+    },
+    keepWeightSets: intOption('keep', values.keep, base.keepWeightSets, 0, 100),
+  };
+}
+
+/** The sets the project keeps for this run: its best epoch's weights, and its last when they differ. */
+function keptSets(
+  startedAt: string,
+  version: string,
+  history: readonly EpochEvent[],
+  best: NamedWeights,
+  final: NamedWeights,
+): KeptWeights[] {
+  const last = history[history.length - 1];
+  const bestEpoch = [...history].reverse().find((e) => e.best) ?? last;
+  const sets: KeptWeights[] = [
+    {
+      run: startedAt,
+      kind: 'best',
+      epoch: bestEpoch.epoch,
+      valAccuracy: toMetric(bestEpoch.valAccuracy),
+      graphVersion: version,
+      weights: best,
+    },
+  ];
+  if (bestEpoch !== last) {
+    sets.push({ run: startedAt, kind: 'final', epoch: last.epoch, graphVersion: version, weights: final });
+  }
+  return sets;
+}
+
 export const train: Command = {
   name: 'train',
   usage:
-    'convas train <graph.json> [--data DIR] [--epochs N] [--batch B] [--lr X] [--optimizer sgd|momentum|adam] [--seed S] [--patience P] [--threads T] [--resume] --out <trained.convas>',
-  summary: 'Trains a graph on an image folder (the built-in sample without --data) and saves the trained project.',
+    'convas train <project.convas | graph.json> [--from-scratch] [--data DIR] [--epochs N] [--batch B] [--lr X] [--optimizer sgd|momentum|adam] [--seed S] [--patience P] [--threads T] [--keep K] [--resume] [--out <trained.convas>]',
+  summary:
+    'Trains a project (continuing from its weights) or a graph on an image folder (the built-in sample without --data) and saves the trained project.',
+  help: [
+    'A .convas project continues from its own weights: every layer whose weight shapes still fit the graph starts',
+    'from them (the others are initialised), with a new optimizer state and the learning rate given (Convas has',
+    'no learning-rate schedule, so nothing else carries over). --from-scratch initialises every layer instead.',
+    "The run joins the project's history; without --out the project file itself is updated.",
+    "Settings not given come from the project's saved settings, else the shared defaults (SGD, learning rate",
+    "0.05, batch 32, 5 epochs, seed 1); a different --optimizer without --lr takes that optimizer's usual rate.",
+    '',
+    '  --from-scratch    initialise every weight (a .convas project continues from its weights otherwise)',
+    "  --data DIR        image folder (default: the project's dataset, else the built-in sample)",
+    '  --epochs N        epochs to train in this run',
+    '  --batch B, --lr X, --optimizer K, --momentum M, --weight-decay W, --seed S, --patience P',
+    '  --validation F    share of each class held out for validation (0.05 to 0.5)',
+    '  --keep K          weight sets of earlier runs kept in the project (0 to 100; each costs 4 bytes per weight)',
+    "  --threads T       worker threads (default: the machine's cores)",
+    '  --resume          continue a stopped or crashed run from its checkpoint (OUT.checkpoint), optimizer state included',
+    '  --checkpoint PATH where the per-epoch checkpoint goes (default OUT.checkpoint)',
+    '  --out PATH        where to save the trained project (required for a .json graph)',
+  ].join('\n'),
   async run(args, io) {
     const { positionals, values } = parse(args, {
       data: { type: 'string' },
@@ -61,31 +138,59 @@ export const train: Command = {
       patience: { type: 'string' },
       threads: { type: 'string' },
       validation: { type: 'string' },
+      keep: { type: 'string' },
       out: { type: 'string' },
       checkpoint: { type: 'string' },
       resume: { type: 'boolean' },
+      'from-scratch': { type: 'boolean' },
     });
-    if (positionals.length !== 1) throw new CliError('give exactly one graph file (.json or .convas)');
-    const out = required('out', values.out);
-    const kind = choiceOption('optimizer', values.optimizer, 'adam', OPTIMIZER_KINDS);
-    const hyper = {
-      epochs: intOption('epochs', values.epochs, 5, 1, 100_000),
-      batchSize: intOption('batch', values.batch, 32, 1, 65_536),
-      seed: intOption('seed', values.seed, 1, 0, 2 ** 31 - 1),
-      patience: intOption('patience', values.patience, 0, 0, 100_000),
-      threads: values.threads === undefined ? undefined : intOption('threads', values.threads, 1, 1, 256),
-      optimizer: {
-        kind,
-        learningRate: numberOption('lr', values.lr, DEFAULT_LR[kind], 1e-12, 1e6),
-        momentum: numberOption('momentum', values.momentum, 0.9, 0, 0.9999),
-        weightDecay: numberOption('weight-decay', values['weight-decay'], 0, 0, 10),
-      },
-    };
-    const graph = await readGraph(positionals[0]);
-    const root = values.data === undefined ? null : resolve(String(values.data));
+    if (positionals.length !== 1) throw new CliError('give exactly one project (.convas) or graph file (.json)');
+    const input = positionals[0];
+    const project: LoadedProject | null = input.endsWith('.convas') ? await readProjectFile(input) : null;
+    const out = typeof values.out === 'string' && values.out !== '' ? values.out : project ? input : null;
+    if (!out) throw new CliError('--out is required when training a graph file');
+    const graph = project ? project.file.graph : await readGraph(input);
+    const settings = settingsOf(values, project?.file.settings ?? defaultProjectSettings());
+    const { hyper, data } = settings;
+    const threads = values.threads === undefined ? undefined : intOption('threads', values.threads, 1, 1, 256);
+    const projectData = project?.file.dataset?.path;
+    const root =
+      values.data !== undefined
+        ? resolve(String(values.data))
+        : projectData && projectData !== sampleDatasetPath() && existsSync(projectData)
+          ? projectData
+          : null;
     const checkpointPath = typeof values.checkpoint === 'string' ? values.checkpoint : `${out}.checkpoint`;
-    const validationFraction = numberOption('validation', values.validation, 0.2, 0.01, 0.9);
-    const session = await TrainingSession.open({ graph, data: { root, validationFraction }, hyper, checkpointPath });
+    const compiled = compileGraph(graph);
+    // Say first how the run starts: the one thing a user must not have to guess.
+    const current = project?.weights ?? {};
+    const hasWeights = Object.keys(current).length > 0;
+    const continuing = hasWeights && !values['from-scratch'] && !values.resume;
+    let transfer: ReturnType<typeof transferWeights> | null = null;
+    // (A resumed run says so once its checkpoint is read; a continued one once its weights are in, below.)
+    if (!values.resume && values['from-scratch']) {
+      io.stderr('training from scratch (--from-scratch): every weight is initialised\n');
+    } else if (!values.resume && !hasWeights) {
+      io.stderr(`training from scratch: ${project ? `${input} has no weights yet` : 'a new network'}\n`);
+    }
+    const session = await TrainingSession.open({
+      graph,
+      data: { root, validationFraction: data.validationFraction, resize: data.resize, augment: data.augment },
+      hyper: {
+        epochs: hyper.epochs,
+        batchSize: hyper.batchSize,
+        seed: hyper.seed,
+        patience: hyper.patience,
+        threads,
+        optimizer: {
+          kind: hyper.optimizer,
+          learningRate: hyper.learningRate,
+          momentum: hyper.momentum,
+          weightDecay: hyper.weightDecay,
+        },
+      },
+      checkpointPath,
+    });
     // Ctrl+C finishes the step in progress, then saves what was learned so far; a second Ctrl+C quits at once.
     let interrupted = false;
     const onSigint = () => {
@@ -100,11 +205,20 @@ export const train: Command = {
     /** A checkpoint that could not be written stops the run; what it learned is still saved. */
     let checkpointFailure: CheckpointWriteError | null = null;
     try {
+      if (continuing) {
+        transfer = transferWeights(compiled, await session.pool.getWeights(), current);
+        await session.pool.setWeights(transfer.weights);
+        const fresh = transfer.initialised.length;
+        io.stderr(
+          `continuing from the weights in ${input} (${transfer.kept.length} of ${transfer.kept.length + fresh} tensors kept` +
+            `${fresh > 0 ? `; initialised: ${transfer.initialised.join(', ')}` : ''}; a new ${hyper.optimizer} optimizer state, learning rate ${hyper.learningRate}); --from-scratch re-initialises\n`,
+        );
+      }
       if (values.resume) {
         if (!existsSync(checkpointPath)) throw new CliError(`--resume: there is no checkpoint at ${checkpointPath}`);
         const c = await readCheckpoint(checkpointPath);
         await session.restore(c);
-        io.stderr(`resuming from ${checkpointPath} after epoch ${c.epoch}\n`);
+        io.stderr(`resuming from ${checkpointPath} after epoch ${c.epoch} (its optimizer state included)\n`);
       }
       io.stderr(
         `training on ${session.index.root}: ${session.classes.length} classes, ` +
@@ -119,16 +233,24 @@ export const train: Command = {
         end = { status: 'stopped', epochs: session.epochHistory.length };
       }
       const history = session.epochHistory;
+      const version = graphVersion(graph);
       const run: TrainingRun = {
         startedAt,
         settings: {
-          optimizer: kind,
-          learningRate: hyper.optimizer.learningRate,
+          optimizer: hyper.optimizer,
+          learningRate: hyper.learningRate,
+          ...(hyper.optimizer === 'momentum' ? { momentum: hyper.momentum } : {}),
           batchSize: hyper.batchSize,
           epochs: hyper.epochs,
           seed: hyper.seed,
-          weightDecay: hyper.optimizer.weightDecay,
-          data: root ?? sampleDatasetPath(),
+          patience: hyper.patience,
+          weightDecay: hyper.weightDecay,
+          validationFraction: data.validationFraction,
+          data: (root ?? sampleDatasetPath()).slice(-200),
+          graphVersion: version,
+          layers: graph.nodes.length,
+          status: end.status,
+          start: continuing || values.resume ? 'continue' : 'scratch',
         },
         epochs: history.map(epochRecord),
         ...(end.status === 'diverged' || end.status === 'early-stopped' ? { stopped: end.reason } : {}),
@@ -136,22 +258,32 @@ export const train: Command = {
           ? { stopped: checkpointFailure?.message ?? `stopped by the user after epoch ${end.epochs}` }
           : {}),
       };
+      const content: ProjectContent = {
+        ...(project?.file.name === undefined ? {} : { name: project.file.name }),
+        graph,
+        dataset: { path: session.index.root, classes: [...session.classes] },
+        history: [...(project?.file.history ?? []), run].slice(-1000),
+        settings,
+      };
       if (end.status === 'diverged') {
         // The step that diverged was not applied: the pool holds the weights of the step before, as the reason says.
-        await writeProjectFile(
-          divergedPath(out),
-          { graph, dataset: { path: session.index.root, classes: [...session.classes] }, history: [run] },
-          await session.pool.getWeights(),
-        );
+        await writeProjectFile(divergedPath(out), content, await session.pool.getWeights(), undefined, {
+          weightsGraph: version,
+        });
       } else if (history.length > 0) {
-        await writeProjectFile(
-          out,
-          { graph, dataset: { path: session.index.root, classes: [...session.classes] }, history: [run] },
-          await session.bestWeights(),
-        );
-        const best = history.reduce((a, b) => (b.valAccuracy > a.valAccuracy ? b : a));
+        const best = await session.bestWeights();
+        const kept = [
+          // Weights no kept set holds (an import) stay restorable as the weights this run started from.
+          ...startSet(startedAt, current, project?.weightsGraph ?? null, project?.kept ?? []),
+          ...keptSets(startedAt, version, history, best, await session.pool.getWeights()),
+        ];
+        await writeProjectFile(out, content, best, undefined, {
+          weightsGraph: version,
+          kept: keptWithin([...(project?.kept ?? []), ...kept], content),
+        });
+        const top = history.reduce((a, b) => (b.valAccuracy > a.valAccuracy ? b : a));
         io.stderr(
-          `saved ${out} (weights of epoch ${best.epoch}, validation accuracy ${(best.valAccuracy * 100).toFixed(2)}%)\n`,
+          `saved ${out} (weights of epoch ${top.epoch}, validation accuracy ${(top.valAccuracy * 100).toFixed(2)}%)\n`,
         );
       }
     } finally {

@@ -5,7 +5,7 @@ import type { NamedWeights } from '../../engine/network';
 import type { BackupInfo } from '../../shared/api';
 import { BackupId } from '../../shared/api';
 import type { ProjectContent } from '../../shared/project';
-import { readProjectFile, writeProjectFile, type LoadedProject } from './project-file';
+import { readProjectFile, writeProjectFile, type LoadedProject, type WeightsExtra } from './project-file';
 import { projectNameOf } from './recent';
 
 /** The metadata key of a backup file that says where its project came from. */
@@ -31,10 +31,16 @@ export class BackupStore {
   }
 
   /** Writes (atomically) the backup of session `id`. */
-  async write(id: string, content: ProjectContent, weights: NamedWeights, originalPath: string | null): Promise<void> {
+  async write(
+    id: string,
+    content: ProjectContent,
+    weights: NamedWeights,
+    originalPath: string | null,
+    extra: WeightsExtra = {},
+  ): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     const meta: BackupMeta = { originalPath, savedAt: new Date().toISOString() };
-    await writeProjectFile(this.fileOf(id), content, weights, { [BACKUP_KEY]: JSON.stringify(meta) });
+    await writeProjectFile(this.fileOf(id), content, weights, { [BACKUP_KEY]: JSON.stringify(meta) }, extra);
   }
 
   /** Reads backup `id`, refusing it with the reason when it is damaged. */

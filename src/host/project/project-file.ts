@@ -8,8 +8,10 @@ import {
   PROJECT_VERSION,
   ProjectFile,
   parseProjectJson,
+  type KeptWeightsInfo,
   type ProjectContent,
 } from '../../shared/project';
+import { DEFAULT_KEEP_WEIGHT_SETS } from '../../shared/training';
 import { writeFileAtomic } from './atomic-write';
 
 /** A project file that cannot be read or written, with the file and the reason. */
@@ -17,10 +19,26 @@ export class ProjectFileError extends Error {
   override name = 'ProjectFileError';
 }
 
+/** A weight set kept for a run of the project's history. */
+export interface KeptWeights extends KeptWeightsInfo {
+  weights: NamedWeights;
+}
+
+/** Besides the current weights: which network they were trained on, and the weight sets kept for runs. */
+export interface WeightsExtra {
+  weightsGraph?: string | null;
+  kept?: readonly KeptWeights[];
+}
+
+/** The tensor name under which kept set `i` stores weight `name`. */
+const keptName = (i: number, name: string) => `kept${i}/${name}`;
+
 /** A project as read from disk. */
 export interface LoadedProject {
   file: ProjectFile;
   weights: NamedWeights;
+  weightsGraph: string | null;
+  kept: KeptWeights[];
   /** The file's other metadata keys (a backup keeps where it came from in one). */
   metadata: Record<string, string>;
 }
@@ -35,21 +53,31 @@ export const MAX_PROJECT_BYTES = 2 * 1024 * 1024 * 1024 - 1;
 export function encodeProject(
   content: ProjectContent,
   weights: NamedWeights,
-  options: { savedAt?: Date; metadata?: Record<string, string> } = {},
+  options: { savedAt?: Date; metadata?: Record<string, string> } & WeightsExtra = {},
 ): Uint8Array {
-  const names = Object.keys(weights).sort();
+  const entries = (w: NamedWeights) =>
+    Object.keys(w)
+      .sort()
+      .map((name) => ({ name, shape: [...w[name].shape] }));
+  const kept = options.kept ?? [];
   const file: ProjectFile = {
     format: 'convas-project',
     version: PROJECT_VERSION,
     ...content,
-    weights: names.map((name) => ({ name, shape: [...weights[name].shape] })),
+    weights: entries(weights),
+    ...(options.weightsGraph ? { weightsGraph: options.weightsGraph } : {}),
+    ...(kept.length > 0 ? { kept: kept.map(({ weights: w, ...info }) => ({ ...info, weights: entries(w) })) } : {}),
     savedAt: (options.savedAt ?? new Date()).toISOString(),
   };
   const checked = ProjectFile.safeParse(file);
   if (!checked.success) {
     throw new ProjectFileError(`the project cannot be saved, it is not valid:\n${z.prettifyError(checked.error)}`);
   }
-  return encodeSafetensors(weights, { ...options.metadata, [PROJECT_METADATA_KEY]: JSON.stringify(checked.data) });
+  const tensors: NamedWeights = { ...weights };
+  kept.forEach((k, i) => {
+    for (const [name, t] of Object.entries(k.weights)) tensors[keptName(i, name)] = t;
+  });
+  return encodeSafetensors(tensors, { ...options.metadata, [PROJECT_METADATA_KEY]: JSON.stringify(checked.data) });
 }
 
 /**
@@ -77,17 +105,29 @@ export function decodeProject(bytes: Uint8Array, source: string): LoadedProject 
     throw new ProjectFileError((e as Error).message);
   }
   const listed = new Set<string>();
-  for (const { name, shape } of file.weights) {
-    if (listed.has(name)) throw new ProjectFileError(`${source} lists the weight '${name}' twice`);
-    listed.add(name);
-    const t = Object.hasOwn(decoded.tensors, name) ? decoded.tensors[name] : undefined;
-    if (!t) throw new ProjectFileError(`${source} lists the weight '${name}' but holds no tensor of that name`);
-    if (!sameShape(t.shape, shape)) {
-      throw new ProjectFileError(
-        `${source}: tensor '${name}' has shape [${shapeToString(t.shape)}], the project lists [${shapeToString(shape)}]`,
-      );
+  /** The tensors a list names, each checked against its listed shape. */
+  const take = (list: readonly { name: string; shape: number[] }[], stored: (name: string) => string) => {
+    const out: NamedWeights = {};
+    for (const { name: weight, shape } of list) {
+      const name = stored(weight);
+      if (listed.has(name)) throw new ProjectFileError(`${source} lists the weight '${name}' twice`);
+      listed.add(name);
+      const t = Object.hasOwn(decoded.tensors, name) ? decoded.tensors[name] : undefined;
+      if (!t) throw new ProjectFileError(`${source} lists the weight '${name}' but holds no tensor of that name`);
+      if (!sameShape(t.shape, shape)) {
+        throw new ProjectFileError(
+          `${source}: tensor '${name}' has shape [${shapeToString(t.shape)}], the project lists [${shapeToString(shape)}]`,
+        );
+      }
+      out[weight] = t;
     }
-  }
+    return out;
+  };
+  const weights = take(file.weights, (name) => name);
+  const kept: KeptWeights[] = (file.kept ?? []).map(({ weights: list, ...info }, i) => ({
+    ...info,
+    weights: take(list, (name) => keptName(i, name)),
+  }));
   const unlisted = Object.keys(decoded.tensors).filter((name) => !listed.has(name));
   if (unlisted.length > 0) {
     throw new ProjectFileError(
@@ -96,7 +136,7 @@ export function decodeProject(bytes: Uint8Array, source: string): LoadedProject 
   }
   const metadata = { ...decoded.metadata };
   delete metadata[PROJECT_METADATA_KEY];
-  return { file, weights: decoded.tensors, metadata };
+  return { file, weights, weightsGraph: file.weightsGraph ?? null, kept, metadata };
 }
 
 /** Reads and checks a .convas file; every failure names the file. */
@@ -124,11 +164,51 @@ export async function writeProjectFile(
   content: ProjectContent,
   weights: NamedWeights,
   metadata?: Record<string, string>,
+  extra: WeightsExtra = {},
 ): Promise<void> {
-  const bytes = encodeProject(content, weights, { metadata });
+  const bytes = encodeProject(content, weights, { metadata, ...extra });
   try {
     await writeFileAtomic(path, bytes);
   } catch (e) {
     throw new ProjectFileError(`cannot save '${path}': ${(e as Error).message}`);
   }
+}
+
+/** Whether `weights` are one of the kept sets, bit for bit (then a run that replaces them loses nothing). */
+export function isKept(weights: NamedWeights, kept: readonly KeptWeights[]): boolean {
+  const names = Object.keys(weights);
+  return kept.some(
+    (k) =>
+      Object.keys(k.weights).length === names.length &&
+      names.every((n) => {
+        const a = weights[n];
+        const b = k.weights[n];
+        if (!b || !sameShape(a.shape, b.shape)) return false;
+        return Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength).equals(
+          Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength),
+        );
+      }),
+  );
+}
+
+/**
+ * The set a run adds for the weights it replaces, when no kept set holds them (weights imported from a file): with
+ * it, training never loses weights. Empty when there were none, or they are kept already.
+ */
+export function startSet(
+  run: string,
+  current: NamedWeights,
+  currentGraph: string | null,
+  kept: readonly KeptWeights[],
+): KeptWeights[] {
+  if (Object.keys(current).length === 0 || isKept(current, kept)) return [];
+  return [{ run, kind: 'start', epoch: 0, graphVersion: currentGraph ?? '', weights: current }];
+}
+
+/** The newest kept sets within the project's limit, of runs still in its history (the oldest go first). */
+export function keptWithin(kept: readonly KeptWeights[], content: ProjectContent): KeptWeights[] {
+  const limit = content.settings?.keepWeightSets ?? DEFAULT_KEEP_WEIGHT_SETS;
+  const runs = new Set(content.history.map((h) => h.startedAt));
+  const live = kept.filter((k) => runs.has(k.run));
+  return limit === 0 ? [] : live.slice(-limit);
 }

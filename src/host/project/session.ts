@@ -2,9 +2,17 @@ import { randomUUID } from 'node:crypto';
 import type { NamedWeights } from '../../engine/network';
 import type { OpenedProject, RecentEntry, Saved, Startup } from '../../shared/api';
 import { emptyGraph } from '../../shared/graph';
-import { newProjectContent, PROJECT_EXTENSION, type ProjectContent } from '../../shared/project';
+import { newProjectContent, PROJECT_EXTENSION, type KeptWeightsKind, type ProjectContent } from '../../shared/project';
 import { withExtension, type Dialogs } from './dialogs';
-import { readProjectFile, writeProjectFile, type LoadedProject } from './project-file';
+import {
+  keptWithin,
+  startSet,
+  readProjectFile,
+  writeProjectFile,
+  type KeptWeights,
+  type LoadedProject,
+  type WeightsExtra,
+} from './project-file';
 import { projectNameOf } from './recent';
 import type { HostServices } from './services';
 
@@ -28,6 +36,12 @@ export class ProjectSession {
   private path: string | null = null;
   private content: ProjectContent | null = null;
   private weights: NamedWeights = {};
+  /** graphVersion of the network the weights were trained on (null: unknown, or no weights). */
+  private weightsGraph: string | null = null;
+  /** Weight sets kept for runs of the history, oldest first. */
+  private kept: KeptWeights[] = [];
+  /** Which kept set the current weights are, while this session knows it. */
+  private weightsFrom: { run: string; kind: KeptWeightsKind } | null = null;
   /** Bumped by every change; a save records the revision it wrote, so an edit made during a save stays unsaved. */
   private revision = 0;
   private savedRevision = 0;
@@ -169,7 +183,7 @@ export class ProjectSession {
         () => path,
         () => null,
       );
-    this.replace(path, contentOf(backup), backup.weights);
+    this.replace(path, contentOf(backup), backup.weights, backup);
     this.revision++;
     await this.queueBackup(() => this.services.backups.adopt(id, this.id));
     return this.opened();
@@ -201,10 +215,48 @@ export class ProjectSession {
    * A training run ended: `weights` (when given) become the project's, and `record` adds the run to its content
    * (history, dataset). The project becomes unsaved and is backed up like any edit. Returns what the window shows.
    */
-  adoptTraining(weights: NamedWeights | null, record: (content: ProjectContent) => ProjectContent): OpenedProject {
+  adoptTraining(
+    weights: NamedWeights | null,
+    record: (content: ProjectContent) => ProjectContent,
+    trained: { graphVersion: string; kept: readonly KeptWeights[] } = { graphVersion: '', kept: [] },
+  ): OpenedProject {
     if (!this.content) throw new SessionError('there is no project to record the training run in');
-    if (weights) this.weights = weights;
+    if (weights) {
+      const run = trained.kept[0]?.run;
+      // Weights no kept set holds (an import) stay restorable as the weights this run started from.
+      const replaced = run ? startSet(run, this.weights, this.weightsGraph, this.kept) : [];
+      trained = { ...trained, kept: [...replaced, ...trained.kept] };
+      this.weights = weights;
+      this.weightsGraph = trained.graphVersion || null;
+      const best = trained.kept.find((k) => k.kind === 'best');
+      this.weightsFrom = best ? { run: best.run, kind: 'best' } : null;
+    }
     this.content = record(this.content);
+    // A resumed run's sets replace those it kept before.
+    const runs = new Set(trained.kept.map((k) => k.run));
+    this.kept = [...this.kept.filter((k) => !runs.has(k.run)), ...trained.kept];
+    this.kept = keptWithin(this.kept, this.content);
+    this.revision++;
+    this.scheduleBackup();
+    return this.opened();
+  }
+
+  /** The weights of the network as the weights were trained on, and the sets kept for runs. */
+  get weightsExtra(): Required<WeightsExtra> {
+    return { weightsGraph: this.weightsGraph, kept: this.kept };
+  }
+
+  /**
+   * A kept weight set of an earlier run becomes the current weights (the current ones stay kept if they were a
+   * run's). The project becomes unsaved.
+   */
+  restoreKept(run: string, kind: KeptWeightsKind): OpenedProject {
+    if (!this.content) throw new SessionError('there is no project to restore weights in');
+    const set = this.kept.find((k) => k.run === run && k.kind === kind);
+    if (!set) throw new SessionError(`the ${kind} weights of the run of ${run} are not kept in this project`);
+    this.weights = set.weights;
+    this.weightsGraph = set.graphVersion;
+    this.weightsFrom = { run, kind };
     this.revision++;
     this.scheduleBackup();
     return this.opened();
@@ -244,14 +296,17 @@ export class ProjectSession {
     const loaded = await readProjectFile(path);
     await this.services.recent.add(path);
     if (this.fileToOpen === path) this.fileToOpen = null;
-    this.replace(path, contentOf(loaded), loaded.weights);
+    this.replace(path, contentOf(loaded), loaded.weights, loaded);
     return this.opened();
   }
 
   /** Writes `content`, which is the project as of `revision`; later edits stay unsaved. */
   private async saveTo(path: string, content: ProjectContent, revision: number): Promise<Saved> {
     await this.options.checkPath?.(path);
-    await writeProjectFile(path, content, this.weights);
+    await writeProjectFile(path, content, this.weights, undefined, {
+      weightsGraph: this.weightsGraph,
+      kept: keptWithin(this.kept, content),
+    });
     this.path = path;
     // An edit reported while the file was being written is newer than what was saved: keep it, still unsaved.
     if (this.revision === revision) this.content = content;
@@ -262,10 +317,18 @@ export class ProjectSession {
   }
 
   /** Makes another project the current one, dropping this session's backup: the window has asked the user. */
-  private replace(path: string | null, content: ProjectContent, weights: NamedWeights): void {
+  private replace(
+    path: string | null,
+    content: ProjectContent,
+    weights: NamedWeights,
+    extra: { weightsGraph?: string | null; kept?: KeptWeights[] } = {},
+  ): void {
     this.path = path;
     this.content = content;
     this.weights = weights;
+    this.weightsGraph = extra.weightsGraph ?? null;
+    this.kept = extra.kept ?? [];
+    this.weightsFrom = null;
     this.savedRevision = this.revision;
     void this.queueBackup(() => this.services.backups.remove(this.id));
   }
@@ -279,6 +342,9 @@ export class ProjectSession {
       weights: Object.keys(this.weights)
         .sort()
         .map((name) => ({ name, shape: [...this.weights[name].shape] })),
+      weightsGraph: this.weightsGraph,
+      kept: this.kept.map(({ weights: _weights, ...info }) => info),
+      weightsFrom: this.weightsFrom,
       dirty: this.dirty,
     };
   }
@@ -286,7 +352,7 @@ export class ProjectSession {
   private writeBackup(): Promise<void> {
     return this.queueBackup(async () => {
       if (!this.dirty || !this.content) return;
-      await this.services.backups.write(this.id, this.content, this.weights, this.path);
+      await this.services.backups.write(this.id, this.content, this.weights, this.path, this.weightsExtra);
     });
   }
 
@@ -306,6 +372,12 @@ export class ProjectSession {
 }
 
 function contentOf(loaded: LoadedProject): ProjectContent {
-  const { name, graph, dataset, history } = loaded.file;
-  return { ...(name === undefined ? {} : { name }), graph, dataset, history };
+  const { name, graph, dataset, history, settings } = loaded.file;
+  return {
+    ...(name === undefined ? {} : { name }),
+    graph,
+    dataset,
+    history,
+    ...(settings === undefined ? {} : { settings }),
+  };
 }

@@ -66,6 +66,7 @@ export function createHandlers(
     stopTraining: () => workbench.stop(),
     trainingState: () => workbench.state(),
     prepareInspection: (r) => workbench.prepareInspection(r),
+    restoreWeights: async (r) => workbench.restoreWeights(r),
 
     confusion: () => workbench.confusion(),
     cellImages: (r) => workbench.cellImages(r),

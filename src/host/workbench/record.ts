@@ -1,22 +1,12 @@
-import { createHash } from 'node:crypto';
 import type { Graph } from '../../shared/graph';
+import { graphVersion } from '../../shared/graph-version';
 import type { TrainingRun } from '../../shared/project';
 import type { DataSettings, EpochPoint, Hyperparameters, TrainingEnd } from '../../shared/training';
 
 /** Longest text a run's setting may hold (the project schema's limit). */
 const SETTING_TEXT = 200;
 
-/**
- * A short fingerprint of what the network is, not where its nodes sit: ids, types, parameters and wiring. Two runs
- * with the same version trained the same network; a run's version differing from the canvas's says it has changed.
- */
-export function graphVersion(graph: Graph): string {
-  const structure = {
-    nodes: graph.nodes.map((n) => [n.id, n.type, Object.entries(n.params).sort(([a], [b]) => (a < b ? -1 : 1))]),
-    edges: graph.edges.map((e) => [e.from.node, e.from.port, e.to.node, e.to.port]),
-  };
-  return createHash('sha256').update(JSON.stringify(structure)).digest('hex').slice(0, 12);
-}
+export { graphVersion };
 
 /** Why a run ended, in the words the history keeps; nothing for a run that finished. */
 export function stoppedReason(end: TrainingEnd): string | undefined {
@@ -37,6 +27,8 @@ export function runRecord(o: {
   hyper: Hyperparameters;
   epochs: readonly EpochPoint[];
   end: TrainingEnd;
+  /** Whether the run started from the project's weights or from a fresh initialisation. */
+  start?: 'scratch' | 'continue';
 }): TrainingRun {
   const { hyper, data } = o;
   const stopped = stoppedReason(o.end);
@@ -62,6 +54,7 @@ export function runRecord(o: {
       graphVersion: graphVersion(o.graph),
       layers: o.graph.nodes.length,
       status: o.end.status,
+      start: o.start ?? 'scratch',
     },
     // The window's record carries whether an epoch was the best; the file's does not.
     epochs: o.epochs.map(({ best: _best, ...e }) => e),

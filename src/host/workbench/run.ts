@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
-import type { CompiledGraph, NamedWeights, Tensor } from '../../engine';
+import { transferWeights, type CompiledGraph, type NamedWeights, type Tensor } from '../../engine';
+import type { KeptWeights } from '../project/project-file';
 import type { Graph } from '../../shared/graph';
 import { toMetric, type TrainingRun } from '../../shared/project';
 import type {
@@ -18,7 +19,7 @@ import { CoalescingRelay, type RelayBatch } from '../relay/coalescing-relay';
 import { epochRecord, TrainingSession, type Checkpoint, type EpochEvent, type StepEvent } from '../session';
 import { featureMapsOf } from './inspect';
 import { LiveModel, LocalModel, type InspectModel } from './model';
-import { runRecord } from './record';
+import { graphVersion, runRecord } from './record';
 
 /** The node and image whose feature maps stream while a run goes on. */
 export interface FeatureWatch {
@@ -49,6 +50,11 @@ export interface RunOptions {
   checkpointPath?: string;
   /** Continues an earlier run from its checkpoint, keeping that run's start time and its steps up to the checkpoint. */
   resume?: ResumeFrom;
+  /**
+   * A new run that continues from these weights (the project's current ones): each layer whose weights still fit
+   * the graph starts from them, the others from a fresh initialisation. Absent: from scratch.
+   */
+  continueFrom?: NamedWeights;
 }
 
 /** What a resumed run takes over from the run it continues. */
@@ -59,7 +65,10 @@ export interface ResumeFrom {
 }
 
 /** The settings a run was started with: a resumed run reuses them. */
-export type RunSettings = Pick<RunOptions, 'graph' | 'compiled' | 'root' | 'datasetName' | 'data' | 'hyper'>;
+export type RunSettings = Pick<
+  RunOptions,
+  'graph' | 'compiled' | 'root' | 'datasetName' | 'data' | 'hyper' | 'continueFrom'
+>;
 
 /** What a run leaves behind. */
 export interface RunResult {
@@ -69,6 +78,8 @@ export interface RunResult {
   weights: NamedWeights | null;
   /** The finished network, to inspect; null when the training pool broke. */
   model: LocalModel | null;
+  /** The weight sets the project keeps for this run: its best epoch's, and its last when that differs. */
+  kept: KeptWeights[];
 }
 
 type Point = { kind: 'step'; step: StepPoint } | { kind: 'epoch'; epoch: EpochPoint };
@@ -141,13 +152,17 @@ export class Run {
         await session.close().catch(() => undefined);
         throw new Error(`the checkpoint cannot be loaded into this network: ${(e as Error).message}`);
       }
+    } else if (o.continueFrom) {
+      // Continue: the layers that still fit start from the project's weights, the rest as initialised.
+      const fresh = await session.pool.getWeights();
+      await session.pool.setWeights(transferWeights(o.compiled, fresh, o.continueFrom).weights);
     }
     return new Run(o, session);
   }
 
   get settings(): RunSettings {
-    const { graph, compiled, root, datasetName, data, hyper } = this.o;
-    return { graph, compiled, root, datasetName, data, hyper };
+    const { graph, compiled, root, datasetName, data, hyper, continueFrom } = this.o;
+    return { graph, compiled, root, datasetName, data, hyper, ...(continueFrom ? { continueFrom } : {}) };
   }
 
   get checkpointPath(): string | undefined {
@@ -201,11 +216,15 @@ export class Run {
     this.relay.close();
     let weights: NamedWeights | null = null;
     let model: LocalModel | null = null;
+    const kept: KeptWeights[] = [];
     try {
       const best = await this.session.bestWeights();
       model = LocalModel.build(this.o.compiled, best, this.session.classes, this.session.validationSet);
       // Weights from before the first epoch ended are not worth keeping over the project's own.
-      if (this.epochs.length > 0) weights = best;
+      if (this.epochs.length > 0) {
+        weights = best;
+        kept.push(...(await this.keptSets(best, end)));
+      }
     } catch {
       // The pool broke (a worker was killed): there is nothing to keep or inspect; the reason is in `end`.
     }
@@ -216,8 +235,37 @@ export class Run {
       startedAt: this.startedAt,
       epochs: this.epochs,
       end,
+      start: this.o.continueFrom || this.o.resume ? 'continue' : 'scratch',
     });
-    return { end, record, weights, model };
+    return { end, record, weights, model, kept };
+  }
+
+  /** The best epoch's weights, and the last weights when they are not the same (a later epoch, or a stop mid-epoch). */
+  private async keptSets(best: NamedWeights, end: TrainingEnd): Promise<KeptWeights[]> {
+    const version = graphVersion(this.o.graph);
+    const last = this.epochs[this.epochs.length - 1];
+    const bestEpoch = [...this.epochs].reverse().find((e) => e.best) ?? last;
+    const sets: KeptWeights[] = [
+      {
+        run: this.startedAt,
+        kind: 'best',
+        epoch: bestEpoch.epoch,
+        ...(bestEpoch.valAccuracy === undefined ? {} : { valAccuracy: bestEpoch.valAccuracy }),
+        graphVersion: version,
+        weights: best,
+      },
+    ];
+    const midEpoch = end.status === 'stopped' || end.status === 'diverged' || end.status === 'failed';
+    if (bestEpoch !== last || midEpoch) {
+      sets.push({
+        run: this.startedAt,
+        kind: 'final',
+        epoch: last.epoch,
+        graphVersion: version,
+        weights: await this.session.pool.getWeights(),
+      });
+    }
+    return sets;
   }
 
   /** The epoch a run that ended early can resume from: its last one, whose checkpoint was written before it was told. */

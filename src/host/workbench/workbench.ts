@@ -2,7 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { compileGraph, probabilitiesOf, reshape, sizeOf, type CompiledGraph, type Tensor } from '../../engine';
+import {
+  compileGraph,
+  probabilitiesOf,
+  reshape,
+  sizeOf,
+  weightFit,
+  type CompiledGraph,
+  type NamedWeights,
+  type Tensor,
+} from '../../engine';
 import type { OpenedProject, ParsedRequestOf, RequestName } from '../../shared/api';
 import type { Graph } from '../../shared/graph';
 import type {
@@ -94,6 +103,8 @@ export class Workbench {
   private resumable: Resumable | null = null;
   /** The finished network to inspect (after a run, or prepared from the project's weights). */
   private model: InspectModel | null = null;
+  /** graphVersion of the network `model` was built for. */
+  private modelGraph: string | null = null;
   private dropped: { name: string; bytes: Uint8Array; for: InspectModel | null; x: Tensor | null } | null = null;
   private watch: FeatureWatch | null = null;
   private scores: { model: InspectModel; step: number | null; scores: Scores } | null = null;
@@ -128,9 +139,12 @@ export class Workbench {
     // The run belonged to the project being replaced: it is not continued into the next one.
     await this.forgetCheckpoint();
     this.model = null;
+    this.modelGraph = null;
     this.scores = null;
     this.dropped = null;
     this.watch = null;
+    // The last run was the other project's: its charts are not shown with this one.
+    this.ended = null;
   }
 
   // ---- Data ----
@@ -158,6 +172,10 @@ export class Workbench {
       throw new Error('a training run is already going on; stop it before starting another');
     const compiled = compileForTraining(r.graph);
     const root = this.trusted.folderOf(r.dataset);
+    const current = this.o.session.currentWeights;
+    if (r.start === 'continue' && Object.keys(current).length === 0) {
+      throw new Error('there are no trained weights to continue from; train from scratch first');
+    }
     const settings: RunSettings = {
       graph: r.graph,
       compiled,
@@ -165,6 +183,7 @@ export class Workbench {
       datasetName: TrustedDatasets.isSample(root) ? 'built-in sample' : root,
       data: r.data,
       hyper: r.hyper,
+      ...(r.start === 'continue' ? { continueFrom: current } : {}),
     };
     this.starting = true;
     let checkpointPath: string | undefined;
@@ -263,6 +282,7 @@ export class Workbench {
       phase: this.starting ? 'starting' : this.run ? this.run.phase : 'idle',
       runId: run?.id ?? null,
       hyper: run ? run.hyper : null,
+      modelGraph: this.run ? graphVersion(this.run.settings.graph) : inspectable ? this.modelGraph : null,
       status: run?.status ?? null,
       points: run ? [...run.points] : [],
       epochs: run ? [...run.epochs] : [],
@@ -281,11 +301,25 @@ export class Workbench {
     const { classes, validation } = await validationSet(compiled, root, r.data.validationFraction, r.data.resize);
     try {
       this.model = LocalModel.build(compiled, weights, classes, validation);
+      this.modelGraph = graphVersion(r.graph);
     } catch (e) {
       throw new Error(`the project's weights do not fit the network on the canvas: ${(e as Error).message}`);
     }
     this.scores = null;
     return this.state();
+  }
+
+  /**
+   * A weight set kept for an earlier run becomes the project's current weights; the window inspects them again
+   * (prepareInspection). Refused during a run, which holds the network.
+   */
+  restoreWeights(r: Req<'restoreWeights'>): OpenedProject {
+    if (this.starting || this.run) throw new Error('stop the run in progress before restoring other weights');
+    const opened = this.o.session.restoreKept(r.run, r.kind);
+    this.model = null;
+    this.modelGraph = null;
+    this.scores = null;
+    return opened;
   }
 
   // ---- Inspect ----
@@ -354,6 +388,9 @@ export class Workbench {
 
   exportModel(r: Req<'exportModel'>) {
     const { session } = this.o;
+    // Said before any dialog opens: weights that do not fit the graph cannot be exported.
+    const misfit = misfitReason(compileForTraining(r.graph), session.currentWeights);
+    if (misfit) throw new Error(misfit);
     return exportWithDialog(
       this.o.dialogs,
       r.formatId,
@@ -421,19 +458,24 @@ export class Workbench {
     // Nothing to resume from (the run finished): its checkpoint goes.
     else if (path) await rm(path, { force: true }).catch(() => undefined);
     this.model = result.model;
+    this.modelGraph = graphVersion(run.settings.graph);
     this.scores = null;
     let project: OpenedProject | null = null;
     try {
       const location = { path: TrustedDatasets.isSample(root) ? sampleDatasetPath() : root, classes: [...run.classes] };
-      project = this.o.session.adoptTraining(result.weights, (content) => ({
-        ...content,
-        ...(result.weights ? { dataset: location } : {}),
-        // A resumed run replaces the record of the run it continues: each epoch is in the history once.
-        history: [
-          ...content.history.filter((h) => !run.resumed || h.startedAt !== result.record.startedAt),
-          result.record,
-        ].slice(-1000),
-      }));
+      project = this.o.session.adoptTraining(
+        result.weights,
+        (content) => ({
+          ...content,
+          ...(result.weights ? { dataset: location } : {}),
+          // A resumed run replaces the record of the run it continues: each epoch is in the history once.
+          history: [
+            ...content.history.filter((h) => !run.resumed || h.startedAt !== result.record.startedAt),
+            result.record,
+          ].slice(-1000),
+        }),
+        { graphVersion: graphVersion(run.settings.graph), kept: result.kept },
+      );
     } catch {
       // No project to record it in (the window never loaded one): the window still hears how the run ended.
     }
@@ -467,6 +509,20 @@ export class Workbench {
     }
     return dropped.x;
   }
+}
+
+/** Why the project's weights cannot be exported with this graph (the first layer that does not fit), or null. */
+export function misfitReason(compiled: CompiledGraph, weights: NamedWeights): string | null {
+  const have = Object.entries(weights).map(([name, t]) => ({ name, shape: t.shape }));
+  if (have.length === 0) return null;
+  const bad = weightFit(compiled, have).filter((f) => !f.fits);
+  if (bad.length === 0) return null;
+  const first = bad[0];
+  return (
+    `the trained weights do not fit the network on the canvas: ${first.nodeId}: ${first.reason}` +
+    (bad.length > 1 ? ` (and ${bad.length - 1} more layer${bad.length > 2 ? 's' : ''})` : '') +
+    '; train it (Continue keeps the layers that still fit) before exporting'
+  );
 }
 
 /** The graph compiled, or an error naming the node at fault, said as a reason training cannot start. */

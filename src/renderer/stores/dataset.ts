@@ -163,6 +163,19 @@ export const useDatasetStore = defineStore('dataset', () => {
     await load({ force: true });
   }
 
+  /** The project's saved data settings become the form's. */
+  function loadSettings(d: DataSettings): void {
+    typed.value = {
+      validationFraction: String(d.validationFraction),
+      shift: String(d.augment.shift),
+      rotate: String(d.augment.rotate),
+      brightness: String(d.augment.brightness),
+      contrast: String(d.augment.contrast),
+    };
+    flip.value = d.augment.flip;
+    resize.value = d.resize;
+  }
+
   // An opened project brings its dataset; a new one starts on the sample. (A run recording the dataset it
   // trained on changes nothing here: that is the choice already made.)
   watch(
@@ -191,5 +204,6 @@ export const useDatasetStore = defineStore('dataset', () => {
     useSample,
     chooseFolder,
     select,
+    loadSettings,
   };
 });

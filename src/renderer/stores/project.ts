@@ -1,8 +1,17 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, toRaw, watch } from 'vue';
 import type { AppInfo, BackupInfo, OpenedProject, RecentEntry, Saved, TemplateSummary } from '../../shared/api';
-import type { DatasetLocation, ProjectContent, TrainingRun, WeightEntry } from '../../shared/project';
+import type {
+  DatasetLocation,
+  KeptWeightsInfo,
+  KeptWeightsKind,
+  ProjectContent,
+  TrainingRun,
+  WeightEntry,
+} from '../../shared/project';
+import type { ProjectSettings } from '../../shared/training';
 import { getApi } from '../api';
+import { weightMarks } from '../editor/weight-marks';
 import { useGraphStore } from './graph';
 
 /** Edits reach the host (which backs them up) this long after they stop, not on every step of a drag. */
@@ -24,7 +33,21 @@ export const useProjectStore = defineStore('project', () => {
   const dataset = shallowRef<DatasetLocation | null>(null);
   const history = shallowRef<TrainingRun[]>([]);
   const weights = shallowRef<WeightEntry[]>([]);
-  /** Unsaved changes the graph store cannot see: a restored backup, a reload after a crash. */
+  /** graphVersion of the network the weights were trained on (null: unknown or none). */
+  const weightsGraph = ref<string | null>(null);
+  /** Weight sets kept for runs of the history, which can become the current weights again. */
+  const kept = shallowRef<KeptWeightsInfo[]>([]);
+  /** The kept set the current weights are, when the host knows it. */
+  const weightsFrom = shallowRef<OpenedProject['weightsFrom']>(null);
+  /** The next run's settings as the project saves them; undefined until the stores set them (the defaults). */
+  const settings = shallowRef<ProjectSettings | undefined>(undefined);
+  /** Bumped when a project is shown, after its settings are set: the Train and Data forms load them then. */
+  const settingsLoads = ref(0);
+  /** Each layer's weights as trained, kept after an edit, or new; why they cannot be exported, if so. */
+  const marks = computed(() =>
+    weightMarks(graphStore.graph, graphStore.analysis.full.compiled, weights.value, weightsGraph.value),
+  );
+  /** Unsaved changes the graph store cannot see: a restored backup, a reload after a crash, settings, weights. */
   const unsavedOnLoad = ref(false);
   const dirty = computed(() => unsavedOnLoad.value || graphStore.dirty);
 
@@ -45,6 +68,7 @@ export const useProjectStore = defineStore('project', () => {
       graph: toRaw(graphStore.graph),
       dataset: toRaw(dataset.value),
       history: toRaw(history.value),
+      ...(settings.value ? { settings: toRaw(settings.value) } : {}),
     };
   }
 
@@ -55,8 +79,25 @@ export const useProjectStore = defineStore('project', () => {
     dataset.value = opened.project.dataset;
     history.value = opened.project.history;
     weights.value = opened.weights;
+    weightsGraph.value = opened.weightsGraph;
+    kept.value = opened.kept;
+    weightsFrom.value = opened.weightsFrom;
+    settings.value = opened.project.settings;
+    settingsLoads.value++;
     graphStore.load(opened.project.graph, { saved: !opened.dirty });
     unsavedOnLoad.value = opened.dirty;
+  }
+
+  /** The Train or Data form changed a setting: it is part of the project, so the project is unsaved. */
+  function setSettings(next: ProjectSettings): void {
+    if (settings.value && stableJson(next) === stableJson(toRaw(settings.value))) return;
+    const first = settings.value === undefined;
+    settings.value = next;
+    // A project opened without saved settings takes the defaults without becoming unsaved.
+    if (first) return;
+    unsavedOnLoad.value = true;
+    clearTimeout(reportTimer);
+    reportTimer = setTimeout(() => void reportChange(), REPORT_DELAY_MS);
   }
 
   /**
@@ -183,7 +224,18 @@ export const useProjectStore = defineStore('project', () => {
     dataset.value = opened.project.dataset;
     history.value = opened.project.history;
     weights.value = opened.weights;
+    weightsGraph.value = opened.weightsGraph;
+    kept.value = opened.kept;
+    weightsFrom.value = opened.weightsFrom;
     unsavedOnLoad.value = opened.dirty || unsavedOnLoad.value;
+  }
+
+  /** A kept weight set of an earlier run becomes the current weights (unsaved); true when it did. */
+  async function restoreWeights(run: string, kind: KeptWeightsKind): Promise<boolean> {
+    const opened = await attempt(() => getApi().restoreWeights({ run, kind }));
+    if (!opened) return false;
+    trained(opened);
+    return true;
   }
 
   async function discardBackup(id: string): Promise<void> {
@@ -196,6 +248,14 @@ export const useProjectStore = defineStore('project', () => {
     name,
     dirty,
     weights,
+    weightsGraph,
+    marks,
+    kept,
+    weightsFrom,
+    settings,
+    settingsLoads,
+    setSettings,
+    restoreWeights,
     dataset,
     history,
     error,
@@ -216,3 +276,12 @@ export const useProjectStore = defineStore('project', () => {
     trained,
   };
 });
+
+/** JSON with object keys sorted, so that the same settings compare equal whatever order their keys were set in. */
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : v,
+  );
+}

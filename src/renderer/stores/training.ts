@@ -1,8 +1,11 @@
 import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef, toRaw, watch } from 'vue';
 import type { EventOf } from '../../shared/api';
+import type { KeptWeightsKind } from '../../shared/project';
 import {
+  defaultProjectSettings,
   DEFAULT_HYPERPARAMETERS,
+  ProjectSettings,
   type EpochPoint,
   type FeatureMaps,
   type Hyperparameters,
@@ -43,6 +46,12 @@ export const useTrainingStore = defineStore('training', () => {
 
   const typed = ref<Record<NumericHyper, string>>(typedDefaults());
   const optimizer = ref<OptimizerKind>(DEFAULT_HYPERPARAMETERS.optimizer);
+  /** How many weight sets of earlier runs the project keeps, as typed. */
+  const keepTyped = ref(String(defaultProjectSettings().keepWeightSets));
+  const keepError = computed(() => {
+    const r = parseTyped(keepTyped.value, ProjectSettings.shape.keepWeightSets);
+    return 'error' in r ? r.error : null;
+  });
   /** Each field's complaint about what was typed, or null. */
   const fieldErrors = computed(() => {
     const out = {} as Record<NumericHyper, string | null>;
@@ -81,6 +90,8 @@ export const useTrainingStore = defineStore('training', () => {
   /** Bumped whenever the network to inspect changes (a run ended, inspection prepared): views fetch again. */
   const modelVersion = ref(0);
 
+  /** graphVersion of the network that can be inspected; differing from the canvas's, its results are older. */
+  const modelGraph = ref<string | null>(null);
   const busy = computed(() => BUSY.includes(phase.value));
   /** The epoch the last run can resume from (it stopped, failed or diverged after it), or null. */
   const resumeFrom = computed(() => (busy.value ? null : (end.value?.resumeFrom ?? null)));
@@ -117,6 +128,7 @@ export const useTrainingStore = defineStore('training', () => {
     if (s.runId !== runId.value) resetRun(s.runId);
     phase.value = s.phase;
     runHyper.value = s.hyper;
+    modelGraph.value = s.modelGraph;
     addPoints(s.points);
     if (s.epochs.length >= epochs.value.length) epochs.value = s.epochs;
     status.value = s.status ?? status.value;
@@ -163,6 +175,31 @@ export const useTrainingStore = defineStore('training', () => {
     if (s) applyState(s);
   }
 
+  /** The forms take the settings of the project shown (or the defaults, for a project that has none). */
+  function loadSettings(): void {
+    const saved = project.settings ?? defaultProjectSettings();
+    typed.value = Object.fromEntries(HYPER_FIELDS.map((f) => [f.key, String(saved.hyper[f.key])])) as Record<
+      NumericHyper,
+      string
+    >;
+    optimizer.value = saved.hyper.optimizer;
+    keepTyped.value = String(saved.keepWeightSets);
+    dataset.loadSettings(saved.data);
+  }
+  watch(() => project.settingsLoads, loadSettings, { immediate: true });
+  // Valid settings are the project's: saved with it, and the project is unsaved when they change.
+  watch(
+    () => {
+      const keep = parseTyped(keepTyped.value, ProjectSettings.shape.keepWeightSets);
+      const h = hyper.value;
+      const data = dataset.settings;
+      return h && data && !('error' in keep) ? { hyper: h, data, keepWeightSets: keep.value } : null;
+    },
+    (next) => {
+      if (next) project.setSettings(next);
+    },
+  );
+
   let started = false;
   /** Subscribes to the host's training events and picks up a run already going on (after a reload). */
   async function init(): Promise<void> {
@@ -180,7 +217,8 @@ export const useTrainingStore = defineStore('training', () => {
     await refresh();
   }
 
-  async function start(): Promise<void> {
+  /** Starts a run from a fresh initialisation ('scratch') or from the project's current weights ('continue'). */
+  async function start(from: 'scratch' | 'continue' = 'scratch'): Promise<void> {
     const h = hyper.value;
     if (!h) {
       error.value = 'Some settings are not valid; see the messages beside the fields.';
@@ -199,6 +237,7 @@ export const useTrainingStore = defineStore('training', () => {
       dataset: dataset.choice,
       data,
       hyper: h,
+      start: from,
     };
     const s = await attempt(() => getApi().startTraining(request));
     if (!s) {
@@ -238,9 +277,21 @@ export const useTrainingStore = defineStore('training', () => {
     modelVersion.value++;
   }
 
+  /** A kept weight set of an earlier run becomes the current weights, and is inspected at once. */
+  async function restoreWeights(run: string, kind: KeptWeightsKind): Promise<void> {
+    if (busy.value) return;
+    if (!(await project.restoreWeights(run, kind))) return;
+    await refresh();
+    await prepareInspection();
+  }
+
   return {
     typed,
     optimizer,
+    keepTyped,
+    keepError,
+    modelGraph,
+    restoreWeights,
     fieldErrors,
     hyper,
     phase,

@@ -21,6 +21,8 @@ export interface CanvasProbe {
   viewport(): Viewport;
   /** A copy of the graph being edited. */
   graph(): Graph;
+  /** How the node's weights stand: trained, kept after an edit, new (see weight-marks.ts); null without weights. */
+  weightMark(id: string): string | null;
 }
 
 declare global {
@@ -35,6 +37,7 @@ export function installCanvasProbe(
   viewport: () => Viewport,
   text: (id: string) => NodeText | undefined,
   graph: () => Graph,
+  mark: (id: string) => string | null = () => null,
 ): () => void {
   const client = (p: Point): Point | null => {
     const el = element();
@@ -63,6 +66,7 @@ export function installCanvasProbe(
     nodeText: (id) => text(id) ?? null,
     viewport: () => ({ ...viewport() }),
     graph: () => JSON.parse(JSON.stringify(graph())) as Graph,
+    weightMark: (id) => mark(id),
   };
   window.__convasCanvas = probe;
   return () => {
