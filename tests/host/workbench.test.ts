@@ -325,9 +325,9 @@ describe('training', () => {
     });
     const end = await ended();
     expect(end.end.status).toBe('diverged');
-    // Caught when the loss stops being finite or passes 1,000 times its first value (divergence.ts).
+    // Caught when the loss stops being finite or passes 100 times its first value (divergence.ts).
     expect(end.end.reason).toMatch(
-      /the loss became (NaN|Infinity|[\d.e+]+, more than 1,000 times the run's first \([\d.]+\)) at epoch 1, batch \d+ of 25/,
+      /the loss became (NaN|Infinity|[\d.e+]+, more than 100 times the run's first \([\d.]+\)) at epoch 1, batch \d+ of 25/,
     );
     expect(end.run.stopped).toBe(end.end.reason);
     // No epoch finished: the project keeps the weights it had (the tiny network's), and the failed run is recorded.
