@@ -6,6 +6,7 @@ import { sampleDatasetPath } from '../../host/datasets';
 import { readProjectFile, writeProjectFile } from '../../host/project/project-file';
 import { epochRecord, readCheckpoint, TrainingSession, type SessionEnd } from '../../host/session';
 import { parseGraph, type Graph } from '../../shared/graph';
+import { parseUntrustedJson, UntrustedJsonError } from '../../shared/safe-json';
 import type { TrainingRun } from '../../shared/project';
 import { choiceOption, intOption, numberOption, parse, required } from '../args';
 import { CliError } from '../errors';
@@ -20,11 +21,10 @@ async function readGraph(path: string): Promise<Graph> {
   if (path.endsWith('.convas')) return (await readProjectFile(path)).file.graph;
   let data: unknown;
   try {
-    data = JSON.parse(await readFile(path, 'utf8'));
+    data = parseUntrustedJson(await readFile(path, 'utf8'), path);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code) throw err;
-    throw new CliError(`${path} is not valid JSON: ${err.message}`);
+    if (e instanceof UntrustedJsonError) throw new CliError(e.message);
+    throw e;
   }
   return parseGraph(data, path);
 }

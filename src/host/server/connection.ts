@@ -1,5 +1,6 @@
 import type { WebSocket } from 'ws';
 import type { Envelope, EventName, EventOf } from '../../shared/api';
+import { jsonTextDepthProblem, MAX_JSON_DEPTH } from '../../shared/safe-json';
 import { RequestFrame, type ServerFrame } from '../../shared/ws-protocol';
 import { ProjectSession } from '../project/session';
 import type { HostServices } from '../project/services';
@@ -50,8 +51,14 @@ export function serveConnection(
     let frame: RequestFrame;
     try {
       if (isBinary) throw new Error('binary frames are not part of the protocol');
-      frame = RequestFrame.parse(JSON.parse(String(data)));
-    } catch {
+      const text = String(data);
+      // Measured before parsing: JSON.parse survives any depth but takes seconds and gigabytes on deep text.
+      // The frame itself adds one level to its payload's.
+      const deep = jsonTextDepthProblem(text, MAX_JSON_DEPTH + 1);
+      if (deep) throw new Error(`the request frame is refused: ${deep}`);
+      frame = RequestFrame.parse(JSON.parse(text));
+    } catch (e) {
+      log(`convas serve: closed a connection that sent a malformed frame: ${(e as Error).message.split('\n')[0]}`);
       ws.close(1008, 'malformed request frame');
       return;
     }
