@@ -59,6 +59,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         'ShapeError',
         'DatasetMismatchError',
         'CheckpointError',
+        'UntrustedFileError',
+        'UntrustedJsonError',
       ].includes(err.name) ||
       err.code === 'ENOENT' ||
       err.code === 'EACCES' ||

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { OPTIMIZER_KINDS, type OptimizerKind } from '../../engine';
 import { sampleDatasetPath } from '../../host/datasets';
 import { readProjectFile, writeProjectFile } from '../../host/project/project-file';
 import { epochRecord, readCheckpoint, TrainingSession, type SessionEnd } from '../../host/session';
+import { readUntrustedFile, UntrustedFileError } from '../../host/files/read-untrusted';
 import { parseGraph, type Graph } from '../../shared/graph';
 import { parseUntrustedJson, UntrustedJsonError } from '../../shared/safe-json';
 import type { TrainingRun } from '../../shared/project';
@@ -16,14 +16,19 @@ import type { Command } from './types';
 /** Learning rates that work for each optimizer out of the box. */
 const DEFAULT_LR: Record<OptimizerKind, number> = { sgd: 0.05, momentum: 0.01, adam: 0.001 };
 
+/** A graph file is a few kilobytes; 64 MiB is room for a 100,000-node graph (the schema's cap) and refuses the rest. */
+const MAX_GRAPH_FILE_BYTES = 64 * 2 ** 20;
+
 /** A graph from a .json graph file or from a .convas project. */
 async function readGraph(path: string): Promise<Graph> {
   if (path.endsWith('.convas')) return (await readProjectFile(path)).file.graph;
   let data: unknown;
   try {
-    data = parseUntrustedJson(await readFile(path, 'utf8'), path);
+    const { bytes } = await readUntrustedFile(path, { maxBytes: MAX_GRAPH_FILE_BYTES });
+    data = parseUntrustedJson(bytes.toString('utf8'), path);
   } catch (e) {
-    if (e instanceof UntrustedJsonError) throw new CliError(e.message);
+    if (e instanceof UntrustedFileError && e.code === 'ENOENT') throw new CliError(`no such file or folder: ${path}`);
+    if (e instanceof UntrustedFileError || e instanceof UntrustedJsonError) throw new CliError(e.message);
     throw e;
   }
   return parseGraph(data, path);

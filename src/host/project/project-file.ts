@@ -1,4 +1,3 @@
-import { readFile, stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { decodeSafetensors, encodeSafetensors } from '../../engine/formats/safetensors';
 import type { NamedWeights } from '../../engine/network';
@@ -10,6 +9,7 @@ import {
   parseProjectJson,
   type ProjectContent,
 } from '../../shared/project';
+import { readUntrustedFile, UntrustedFileError } from '../files/read-untrusted';
 import { writeFileAtomic } from './atomic-write';
 
 /** A project file that cannot be read or written, with the file and the reason. */
@@ -103,16 +103,9 @@ export function decodeProject(bytes: Uint8Array, source: string): LoadedProject 
 export async function readProjectFile(path: string): Promise<LoadedProject> {
   let bytes: Uint8Array;
   try {
-    const info = await stat(path);
-    if (!info.isFile()) throw new ProjectFileError(`'${path}' is not a file`);
-    if (info.size > MAX_PROJECT_BYTES) {
-      throw new ProjectFileError(
-        `'${path}' is ${info.size} bytes, more than a project file can be (${MAX_PROJECT_BYTES})`,
-      );
-    }
-    bytes = await readFile(path);
+    bytes = (await readUntrustedFile(path, { maxBytes: MAX_PROJECT_BYTES })).bytes;
   } catch (e) {
-    if (e instanceof ProjectFileError) throw e;
+    if (e instanceof UntrustedFileError && e.problem !== 'unreadable') throw new ProjectFileError(e.message);
     throw new ProjectFileError(`cannot read '${path}': ${(e as Error).message}`);
   }
   return decodeProject(bytes, `'${path}'`);
