@@ -35,6 +35,7 @@ export function serveConnection(
     dialogs: picker,
     emit,
     checkPath,
+    root,
     checkpointDir: services.checkpointDir,
   });
   const handlers = createHandlers(services, session, picker, workbench);
