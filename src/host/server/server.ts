@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { TOKEN_PARAM, WS_PATH } from '../../shared/ws-protocol';
-import { createHostServices, type HostServices } from '../project/services';
+import { createHostServices, removeInterruptedSaves, type HostServices } from '../project/services';
 import { serveConnection } from './connection';
 import { contentSecurityPolicy, contentTypeOf, resolveStatic } from './static';
 import { cookieValue, newToken, tokensMatch } from './token';
@@ -91,6 +91,10 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     runtime: `Node ${process.versions.node}, browser mode`,
     autosaveMs: o.autosaveMs,
   });
+  const log = o.log ?? ((line: string) => console.error(line));
+  for (const path of await removeInterruptedSaves(services, o.dataDir)) {
+    log(`convas serve: removed '${path}', left by a save that was interrupted`);
+  }
   const token = o.token ?? newToken();
   let port = 0;
   const cookieName = () => `convas-token-${port}`;
@@ -124,7 +128,6 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       .pipe(res);
   };
 
-  const log = o.log ?? ((line: string) => console.error(line));
   // Every socket gets an 'error' listener: an EventEmitter without one throws, and one hostile frame would end
   // the whole server (and every tab's unsaved work). A protocol error closes that connection only.
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
