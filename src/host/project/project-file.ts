@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { endianness } from 'node:os';
 import { z } from 'zod';
 import { decodeSafetensors, encodeSafetensors } from '../../engine/formats/safetensors';
 import type { NamedWeights } from '../../engine/network';
@@ -49,7 +51,42 @@ export function encodeProject(
   if (!checked.success) {
     throw new ProjectFileError(`the project cannot be saved, it is not valid:\n${z.prettifyError(checked.error)}`);
   }
-  return encodeSafetensors(weights, { ...options.metadata, [PROJECT_METADATA_KEY]: JSON.stringify(checked.data) });
+  return encodeSafetensors(weights, {
+    ...options.metadata,
+    [PROJECT_METADATA_KEY]: JSON.stringify(checked.data),
+    [WEIGHTS_CHECKSUM_KEY]: weightsChecksum(weights),
+  });
+}
+
+/**
+ * The metadata key of the SHA-256 of a project's weight bytes (the data section of the file), checked on open:
+ * a flipped bit in the weights used to load silently as a slightly different network.
+ */
+export const WEIGHTS_CHECKSUM_KEY = 'convas.weights-sha256';
+
+/** SHA-256 of the weights as the file lays them out: float32, little-endian, tensors in name order, no gaps. */
+function weightsChecksum(weights: NamedWeights): string {
+  const hash = createHash('sha256');
+  for (const name of Object.keys(weights).sort()) {
+    const data = weights[name].data;
+    if (LITTLE_ENDIAN) hash.update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    else {
+      const le = new DataView(new ArrayBuffer(data.byteLength));
+      data.forEach((v, i) => le.setFloat32(i * 4, v, true));
+      hash.update(new Uint8Array(le.buffer));
+    }
+  }
+  return hash.digest('hex');
+}
+
+const LITTLE_ENDIAN = endianness() === 'LE';
+
+/** SHA-256 of a safetensors file's data section (everything after its header). */
+function dataSectionChecksum(bytes: Uint8Array): string {
+  const headerLength = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
+  return createHash('sha256')
+    .update(bytes.subarray(8 + Number(headerLength)))
+    .digest('hex');
 }
 
 /**
@@ -94,8 +131,20 @@ export function decodeProject(bytes: Uint8Array, source: string): LoadedProject 
       `${source} holds tensors its project does not list: '${unlisted.slice(0, 5).join("', '")}'`,
     );
   }
+  // Files saved before the checksum existed have none, and still open.
+  const expected = decoded.metadata[WEIGHTS_CHECKSUM_KEY];
+  if (expected !== undefined) {
+    const found = dataSectionChecksum(bytes);
+    if (found !== expected) {
+      throw new ProjectFileError(
+        `${source} is damaged: its weights do not match the checksum saved with them ` +
+          `(SHA-256 ${found.slice(0, 12)}…, saved as ${expected.slice(0, 12)}…); it was changed after it was saved`,
+      );
+    }
+  }
   const metadata = { ...decoded.metadata };
   delete metadata[PROJECT_METADATA_KEY];
+  delete metadata[WEIGHTS_CHECKSUM_KEY];
   return { file, weights: decoded.tensors, metadata };
 }
 
