@@ -1,6 +1,6 @@
 import { realpath } from 'node:fs/promises';
 import { app, dialog, protocol, session, shell } from 'electron';
-import { createHostServices } from '../../src/host/project/services';
+import { createHostServices, removeInterruptedSaves } from '../../src/host/project/services';
 import { MainWindow } from './main-window';
 import { appPaths, projectFilesIn } from './paths';
 import { registerAppScheme, serveAppProtocol } from './protocol';
@@ -56,6 +56,8 @@ export async function startApp(options: StartOptions = {}): Promise<MainWindow |
     runtime: `Electron ${process.versions.electron}, Chromium ${process.versions.chrome}, Node ${process.versions.node}`,
     autosaveMs: options.autosaveMs,
   });
+  // What saves interrupted by a crash left behind; in the background, since nothing waits on it.
+  void removeInterruptedSaves(services, paths.userData).catch(() => undefined);
   main = new MainWindow({
     services,
     preload: paths.preload,

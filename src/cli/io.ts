@@ -1,3 +1,5 @@
+import { terminalSafe } from './terminal';
+
 /** Where a command writes: results to stdout, progress and errors to stderr. Tests pass their own. */
 export interface CliIo {
   stdout(text: string): void;
@@ -8,8 +10,9 @@ export interface CliIo {
 
 export function processIo(): CliIo {
   return {
-    stdout: (t) => process.stdout.write(t),
-    stderr: (t) => process.stderr.write(t),
+    // Names from the user's folders never reach the terminal raw (see terminalSafe).
+    stdout: (t) => process.stdout.write(terminalSafe(t)),
+    stderr: (t) => process.stderr.write(terminalSafe(t)),
     isTTY: Boolean(process.stderr.isTTY),
   };
 }

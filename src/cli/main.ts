@@ -69,6 +69,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         'DatasetMismatchError',
         'CheckpointError',
         'MemoryError',
+        'UntrustedFileError',
+        'UntrustedJsonError',
       ].includes(err.name) ||
       err.code === 'ENOENT' ||
       err.code === 'EACCES' ||

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { findForbiddenKey } from './safe-json';
+import { untrustedDataProblem } from './safe-json';
 
 /**
  * The graph format: plain JSON, the core of a project file and of every template.
@@ -57,8 +57,8 @@ export class SchemaError extends Error {
 
 /** Parses untrusted JSON-shaped data as a graph, or throws SchemaError saying what is wrong and where. */
 export function parseGraph(data: unknown, source = 'graph'): Graph {
-  const forbidden = findForbiddenKey(data);
-  if (forbidden) throw new SchemaError(`${source} is not a valid Convas graph: the key ${forbidden} is not allowed`);
+  const problem = untrustedDataProblem(data);
+  if (problem) throw new SchemaError(`${source} is not a valid Convas graph: ${problem}`);
   const r = Graph.safeParse(data);
   if (!r.success) throw new SchemaError(`${source} is not a valid Convas graph:\n${z.prettifyError(r.error)}`);
   return r.data;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Graph, SchemaError } from './graph';
 import { EpochRecord, Metric } from './metrics';
-import { findForbiddenKey } from './safe-json';
+import { jsonTextDepthProblem, untrustedDataProblem } from './safe-json';
 import { MAX_KEEP_WEIGHT_SETS, ProjectSettings } from './training';
 
 /**
@@ -103,14 +103,16 @@ export function newProjectContent(graph: Graph, name?: string): ProjectContent {
  * rather than with a list of fields this version does not know.
  */
 export function parseProjectJson(text: string, source: string): ProjectFile {
+  const deep = jsonTextDepthProblem(text);
+  if (deep) throw new SchemaError(`${source}: the project description is refused: ${deep}`);
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (e) {
     throw new SchemaError(`${source}: the project description is not valid JSON (${(e as Error).message})`);
   }
-  const forbidden = findForbiddenKey(data);
-  if (forbidden) throw new SchemaError(`${source}: the key ${forbidden} is not allowed in a project file`);
+  const problem = untrustedDataProblem(data);
+  if (problem) throw new SchemaError(`${source}: the project description is refused: ${problem}`);
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new SchemaError(`${source}: the project description is not a JSON object`);
   }

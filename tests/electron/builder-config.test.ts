@@ -45,11 +45,12 @@ describe('electron-builder.yml', () => {
     });
   });
 
-  it('packs into an asar, with sharp and the worker files outside it', () => {
+  it('packs into the integrity-checked asar everything but sharp, whose native files the OS loader must read', () => {
     expect(config.asar).toBe(true);
-    expect(config.asarUnpack).toEqual(
-      expect.arrayContaining(['node_modules/sharp/**', 'node_modules/@img/**', 'out/main/training-worker.js']),
-    );
+    expect(config.electronFuses?.enableEmbeddedAsarIntegrityValidation).toBe(true);
+    expect(config.asarUnpack).toEqual(['node_modules/sharp/**', 'node_modules/@img/**']);
+    // Issue 15: the training worker and its chunks used to be unpacked, outside the integrity check.
+    expect((config.asarUnpack as string[]).filter((glob) => !glob.startsWith('node_modules/'))).toEqual([]);
   });
 
   it('ships the built app, whose main entry is in it, and the templates', () => {

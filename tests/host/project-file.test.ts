@@ -147,7 +147,9 @@ describe('project files on disk', () => {
   it('names the file when it cannot be read', async () => {
     await expect(readProjectFile(join(dir, 'missing.convas'))).rejects.toThrow(/cannot read '.*missing.convas'/);
     await mkdir(join(dir, 'folder.convas'));
-    await expect(readProjectFile(join(dir, 'folder.convas'))).rejects.toThrow(/'.*folder.convas' is not a file/);
+    await expect(readProjectFile(join(dir, 'folder.convas'))).rejects.toThrow(
+      /'.*folder.convas' is a folder, not a regular file/,
+    );
     await writeFile(join(dir, 'empty.convas'), '');
     await expect(readProjectFile(join(dir, 'empty.convas'))).rejects.toThrow(ProjectFileError);
   });

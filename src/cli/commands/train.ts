@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { compileGraph, OPTIMIZER_KINDS, transferWeights, type NamedWeights } from '../../engine';
 import { sampleDatasetPath } from '../../host/datasets';
@@ -19,9 +18,11 @@ import {
   type EpochEvent,
   type SessionEnd,
 } from '../../host/session';
+import { readUntrustedFile, UntrustedFileError } from '../../host/files/read-untrusted';
 import { parseGraph, type Graph } from '../../shared/graph';
 import { graphVersion } from '../../shared/graph-version';
 import { toMetric, type ProjectContent, type TrainingRun } from '../../shared/project';
+import { parseUntrustedJson, UntrustedJsonError } from '../../shared/safe-json';
 import { DEFAULT_LEARNING_RATES, defaultProjectSettings, type ProjectSettings } from '../../shared/training';
 import { choiceOption, intOption, numberOption, parse } from '../args';
 import { CliError } from '../errors';
@@ -36,15 +37,19 @@ export function divergedPath(out: string): string {
   return out.endsWith('.convas') ? `${out.slice(0, -'.convas'.length)}.diverged.convas` : `${out}.diverged.convas`;
 }
 
+/** A graph file is a few kilobytes; 64 MiB is room for a 100,000-node graph (the schema's cap) and refuses the rest. */
+const MAX_GRAPH_FILE_BYTES = 64 * 2 ** 20;
+
 /** A graph from a .json graph file. */
 async function readGraph(path: string): Promise<Graph> {
   let data: unknown;
   try {
-    data = JSON.parse(await readFile(path, 'utf8'));
+    const { bytes } = await readUntrustedFile(path, { maxBytes: MAX_GRAPH_FILE_BYTES });
+    data = parseUntrustedJson(bytes.toString('utf8'), path);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code) throw err;
-    throw new CliError(`${path} is not valid JSON: ${err.message}`);
+    if (e instanceof UntrustedFileError && e.code === 'ENOENT') throw new CliError(`no such file or folder: ${path}`);
+    if (e instanceof UntrustedFileError || e instanceof UntrustedJsonError) throw new CliError(e.message);
+    throw e;
   }
   return parseGraph(data, path);
 }

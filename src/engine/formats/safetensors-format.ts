@@ -1,4 +1,5 @@
 import { parseGraph, type Graph } from '../../shared/graph';
+import { parseUntrustedJson } from '../../shared/safe-json';
 import { compileGraph } from '../graph';
 import type { NamedWeights } from '../network';
 import { decodeSafetensors, encodeSafetensors, SafetensorsError } from './safetensors';
@@ -71,9 +72,9 @@ export function graphFromSafetensors(bytes: Uint8Array, source = 'the safetensor
   if (text === undefined) return null;
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    data = parseUntrustedJson(text, `${source}: the graph in its metadata`);
   } catch (e) {
-    throw new FormatError(`${source}: the graph in its metadata is not JSON: ${(e as Error).message}`);
+    throw new FormatError((e as Error).message);
   }
   return parseGraph(data, `the graph in ${source}`);
 }

@@ -1,3 +1,4 @@
+import { jsonTextDepthProblem } from '../../shared/safe-json';
 import { sizeOf, tensor, type Tensor } from '../tensor';
 
 /**
@@ -70,8 +71,13 @@ export function decodeSafetensors(bytes: Uint8Array, options: { allowNonFinite?:
   const headerLen = Number(n);
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen)));
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen));
+    // A header is two levels deep; deep text is refused before JSON.parse spends seconds and gigabytes on it.
+    const deep = jsonTextDepthProblem(text);
+    if (deep) throw new SafetensorsError(`header is refused: ${deep}`);
+    header = JSON.parse(text);
   } catch (e) {
+    if (e instanceof SafetensorsError) throw e;
     throw new SafetensorsError(`header is not valid UTF-8 JSON: ${(e as Error).message}`);
   }
   if (!isRecord(header)) throw new SafetensorsError('header is not a JSON object');

@@ -1,7 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { readUntrustedFile } from '../files/read-untrusted';
 import { sharp } from './vips';
 import { decodeBmp } from './bmp';
 import type { ImageFormat, InputSpec, ResizeMode } from './types';
+
+/** The largest image file decoded: the command line's cap for one image (a dataset's is lower, 256 MiB). */
+export const MAX_DECODE_BYTES = 512 * 2 ** 20;
 
 const FIT: Record<ResizeMode, 'fill' | 'contain' | 'cover'> = { stretch: 'fill', fit: 'contain', crop: 'cover' };
 
@@ -21,16 +24,24 @@ export interface DecodeSource {
  * JS thread only starts jobs and collects their pixels. A worker pool would add a copy of every image across
  * threads and gain nothing. Only BMP (which libvips cannot read) is decoded in JS, after its size was capped.
  */
-export async function decodeToInput(src: DecodeSource, input: InputSpec, maxPixels: number): Promise<Uint8Array> {
+export async function decodeToInput(
+  src: DecodeSource,
+  input: InputSpec,
+  maxPixels: number,
+  maxBytes = MAX_DECODE_BYTES,
+): Promise<Uint8Array> {
   const { height, width, channels } = input;
+  // Read through the one untrusted-file reader, never by path inside libvips: the file may have been swapped for
+  // a FIFO or a device since the scan, and libvips would block on it or read it without end.
+  const { bytes } = await readUntrustedFile(src.path, { maxBytes });
   let image: sharp.Sharp;
   if (src.format === 'bmp') {
-    const bmp = decodeBmp(await readFile(src.path), maxPixels);
+    const bmp = decodeBmp(bytes, maxPixels);
     image = sharp(bmp.data, { raw: { width: bmp.width, height: bmp.height, channels: bmp.channels } });
   } else {
-    // pages: 1 takes the first frame of a GIF or WebP animation; sequentialRead lets a large PNG or JPEG stream
-    // through the resize instead of being held whole; limitInputPixels refuses a bomb before allocating it.
-    image = sharp(src.path, { limitInputPixels: maxPixels, sequentialRead: true, pages: 1 }).autoOrient();
+    // pages: 1 takes the first frame of a GIF or WebP animation; sequentialRead lets a large PNG or JPEG decode
+    // through the resize without a second full-size copy; limitInputPixels refuses a bomb before allocating it.
+    image = sharp(bytes, { limitInputPixels: maxPixels, sequentialRead: true, pages: 1 }).autoOrient();
   }
   const { data, info } = await image
     .flatten({ background: '#ffffff' })

@@ -1,5 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
 import { webcrypto } from 'node:crypto';
+import { readUntrustedFile, UntrustedFileError } from '../files/read-untrusted';
 import { sharp } from './vips';
 import { BmpUnsupportedError, decodeBmp, readBmpHeader } from './bmp';
 import { readPngHeader } from './png';
@@ -29,10 +29,11 @@ export interface ProbeLimits {
   readonly maxPixels: number;
   /** Files larger than this are refused without being read. */
   readonly maxFileBytes: number;
+  /** A real folder every file must lie in once links are followed (the browser mode's --root), if any. */
+  readonly within?: string;
 }
 
 const megapixels = (n: number): string => `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} megapixels`;
-const fileSize = (n: number): string => (n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MB` : `${Math.ceil(n / 1024)} KB`);
 
 /** libvips prefixes its messages with where the input came from; the user only needs the decoder's own words. */
 const decoderReason = (e: unknown): string =>
@@ -50,16 +51,13 @@ export async function probeFile(path: string, name: string, limits: ProbeLimits)
   const namedLikeImage = hasImageExtension(name);
   let buf: Buffer;
   try {
-    const info = await stat(path);
-    if (info.size > limits.maxFileBytes) {
-      const reason = `file is ${fileSize(info.size)}, over the cap of ${fileSize(limits.maxFileBytes)}`;
-      return { kind: 'skipped', skip: 'too-large', reason };
-    }
-    buf = await readFile(path);
+    // Links resolved, FIFOs and devices refused without blocking, never more than the cap read (see the module).
+    buf = (await readUntrustedFile(path, { maxBytes: limits.maxFileBytes, within: limits.within })).bytes;
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT' ? 'file disappeared or is a broken link' : `cannot be read (${code ?? (e as Error).message})`;
+    if (!(e instanceof UntrustedFileError)) throw e;
+    if (e.problem === 'too-large') return { kind: 'skipped', skip: 'too-large', reason: `file ${e.reason}` };
+    if (e.problem !== 'unreadable') return { kind: 'skipped', skip: 'unreadable', reason: `file ${e.reason}` };
+    const why = e.code === 'ENOENT' ? 'file disappeared or is a broken link' : `cannot be read (${e.code ?? e.reason})`;
     return { kind: 'skipped', skip: 'unreadable', reason: why };
   }
   const format = sniffFormat(buf);

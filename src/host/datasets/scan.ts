@@ -15,6 +15,11 @@ export interface ScanOptions {
   concurrency?: number;
   /** Called as files are probed, for a progress bar. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * A real folder every image must lie in once links are followed: the browser mode's --root, so that a link
+   * inside a dataset cannot bring a file from elsewhere into its thumbnails or galleries. Others are skipped.
+   */
+  within?: string;
 }
 
 /**
@@ -38,6 +43,7 @@ export async function scanDataset(root: string, options: ScanOptions = {}): Prom
   const limits: ProbeLimits = {
     maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS,
     maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
+    ...(options.within === undefined ? {} : { within: options.within }),
   };
   const walk = await walkDataset(absRoot);
   const classes = [...new Set(SPLITS.flatMap((s) => walk.classFolders[s]))].sort(byCodePoint);

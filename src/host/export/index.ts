@@ -1,10 +1,10 @@
-import { open } from 'node:fs/promises';
 import { importOnnx, type OnnxImport } from '../../engine/formats/onnx/import';
 import { exportNetwork } from '../../engine/formats/registry';
 import { importSafetensorsInto } from '../../engine/formats/safetensors-format';
 import { FormatError } from '../../engine/formats/types';
 import type { NamedWeights } from '../../engine/network';
 import type { Graph } from '../../shared/graph';
+import { readUntrustedFile, UntrustedFileError } from '../files/read-untrusted';
 import { writeExport } from './write';
 
 export { ExportWriteError, writeExport } from './write';
@@ -28,15 +28,17 @@ export async function exportToPath(
   return writeExport(files, outPath);
 }
 
-/** A model file's bytes, refusing anything larger than `maxBytes` before reading it. */
+/**
+ * A model file's bytes: a regular file (links followed; FIFOs and devices refused without blocking), never more
+ * than `maxBytes` read. Every refusal names the file.
+ */
 export async function readModelFile(path: string, maxBytes = MAX_MODEL_BYTES): Promise<Uint8Array> {
-  const handle = await open(path, 'r');
   try {
-    const { size } = await handle.stat();
-    if (size > maxBytes) throw new FormatError(`${path} is ${size} bytes, larger than the ${maxBytes}-byte limit`);
-    return new Uint8Array(await handle.readFile());
-  } finally {
-    await handle.close();
+    const { bytes } = await readUntrustedFile(path, { maxBytes });
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  } catch (e) {
+    if (e instanceof UntrustedFileError) throw new FormatError(e.message);
+    throw e;
   }
 }
 

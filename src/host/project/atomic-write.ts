@@ -10,7 +10,7 @@ import { basename, dirname, join } from 'node:path';
  */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
   const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const temp = tempPathFor(path);
   const handle = await open(temp, 'wx', 0o644);
   try {
     try {
@@ -25,6 +25,15 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
     throw e;
   }
   await syncFolder(dir);
+}
+
+/**
+ * The temporary file a save of `path` writes first: hidden, beside it, named after it, with the writing
+ * process's id (so that a later start can tell a crashed save's file from one still being written) and a random
+ * part (so that two saves never share one).
+ */
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
 }
 
 /** Flushes a folder's entries. Windows cannot open folders for this, and does not need it: skipped there. */

@@ -1,4 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { endianness } from 'node:os';
 import { z } from 'zod';
 import { decodeSafetensors, encodeSafetensors } from '../../engine/formats/safetensors';
 import type { NamedWeights } from '../../engine/network';
@@ -12,6 +13,7 @@ import {
   type ProjectContent,
 } from '../../shared/project';
 import { DEFAULT_KEEP_WEIGHT_SETS } from '../../shared/training';
+import { readUntrustedFile, UntrustedFileError } from '../files/read-untrusted';
 import { writeFileAtomic } from './atomic-write';
 
 /** A project file that cannot be read or written, with the file and the reason. */
@@ -77,7 +79,43 @@ export function encodeProject(
   kept.forEach((k, i) => {
     for (const [name, t] of Object.entries(k.weights)) tensors[keptName(i, name)] = t;
   });
-  return encodeSafetensors(tensors, { ...options.metadata, [PROJECT_METADATA_KEY]: JSON.stringify(checked.data) });
+  // The checksum covers every tensor in the file, the kept sets' too.
+  return encodeSafetensors(tensors, {
+    ...options.metadata,
+    [PROJECT_METADATA_KEY]: JSON.stringify(checked.data),
+    [WEIGHTS_CHECKSUM_KEY]: weightsChecksum(tensors),
+  });
+}
+
+/**
+ * The metadata key of the SHA-256 of a project's weight bytes (the data section of the file), checked on open:
+ * a flipped bit in the weights used to load silently as a slightly different network.
+ */
+export const WEIGHTS_CHECKSUM_KEY = 'convas.weights-sha256';
+
+/** SHA-256 of the weights as the file lays them out: float32, little-endian, tensors in name order, no gaps. */
+function weightsChecksum(weights: NamedWeights): string {
+  const hash = createHash('sha256');
+  for (const name of Object.keys(weights).sort()) {
+    const data = weights[name].data;
+    if (LITTLE_ENDIAN) hash.update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    else {
+      const le = new DataView(new ArrayBuffer(data.byteLength));
+      data.forEach((v, i) => le.setFloat32(i * 4, v, true));
+      hash.update(new Uint8Array(le.buffer));
+    }
+  }
+  return hash.digest('hex');
+}
+
+const LITTLE_ENDIAN = endianness() === 'LE';
+
+/** SHA-256 of a safetensors file's data section (everything after its header). */
+function dataSectionChecksum(bytes: Uint8Array): string {
+  const headerLength = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
+  return createHash('sha256')
+    .update(bytes.subarray(8 + Number(headerLength)))
+    .digest('hex');
 }
 
 /**
@@ -134,8 +172,20 @@ export function decodeProject(bytes: Uint8Array, source: string): LoadedProject 
       `${source} holds tensors its project does not list: '${unlisted.slice(0, 5).join("', '")}'`,
     );
   }
+  // Files saved before the checksum existed have none, and still open.
+  const expected = decoded.metadata[WEIGHTS_CHECKSUM_KEY];
+  if (expected !== undefined) {
+    const found = dataSectionChecksum(bytes);
+    if (found !== expected) {
+      throw new ProjectFileError(
+        `${source} is damaged: its weights do not match the checksum saved with them ` +
+          `(SHA-256 ${found.slice(0, 12)}…, saved as ${expected.slice(0, 12)}…); it was changed after it was saved`,
+      );
+    }
+  }
   const metadata = { ...decoded.metadata };
   delete metadata[PROJECT_METADATA_KEY];
+  delete metadata[WEIGHTS_CHECKSUM_KEY];
   return { file, weights, weightsGraph: file.weightsGraph ?? null, kept, metadata };
 }
 
@@ -143,16 +193,9 @@ export function decodeProject(bytes: Uint8Array, source: string): LoadedProject 
 export async function readProjectFile(path: string): Promise<LoadedProject> {
   let bytes: Uint8Array;
   try {
-    const info = await stat(path);
-    if (!info.isFile()) throw new ProjectFileError(`'${path}' is not a file`);
-    if (info.size > MAX_PROJECT_BYTES) {
-      throw new ProjectFileError(
-        `'${path}' is ${info.size} bytes, more than a project file can be (${MAX_PROJECT_BYTES})`,
-      );
-    }
-    bytes = await readFile(path);
+    bytes = (await readUntrustedFile(path, { maxBytes: MAX_PROJECT_BYTES })).bytes;
   } catch (e) {
-    if (e instanceof ProjectFileError) throw e;
+    if (e instanceof UntrustedFileError && e.problem !== 'unreadable') throw new ProjectFileError(e.message);
     throw new ProjectFileError(`cannot read '${path}': ${(e as Error).message}`);
   }
   return decodeProject(bytes, `'${path}'`);

@@ -4,6 +4,7 @@ import { setMemoryLimit } from '../../engine';
 import { TemplateLibrary } from '../templates/library';
 import { BackupStore } from './backups';
 import { RecentList } from './recent';
+import { removeStrayTemps, saveFolders } from './stray-temps';
 
 /** The host's shared services: one set per process, used by every window (or browser tab) session. */
 export interface HostServices {
@@ -44,4 +45,18 @@ export function createHostServices(o: HostServicesOptions): HostServices {
     autosaveMs: o.autosaveMs ?? DEFAULT_AUTOSAVE_MS,
     app: { name: 'Convas', version: o.appVersion, runtime: o.runtime, memoryBytes },
   };
+}
+
+/**
+ * Removes the temporary files that interrupted saves left in the folders Convas saves to (see stray-temps). Run
+ * once at start; returns the paths removed.
+ */
+export async function removeInterruptedSaves(services: HostServices, dataDir: string): Promise<string[]> {
+  const recent = await services.recent.list().catch(() => []);
+  return removeStrayTemps(
+    saveFolders(
+      dataDir,
+      recent.map((r) => r.path),
+    ),
+  );
 }

@@ -6,13 +6,16 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { TOKEN_PARAM, WS_PATH } from '../../shared/ws-protocol';
-import { createHostServices, type HostServices } from '../project/services';
+import { createHostServices, removeInterruptedSaves, type HostServices } from '../project/services';
 import { serveConnection } from './connection';
 import { contentSecurityPolicy, contentTypeOf, resolveStatic } from './static';
 import { cookieValue, newToken, tokensMatch } from './token';
 
 /** The browser mode only ever listens here: the machine itself, never the network. */
 export const LOOPBACK = '127.0.0.1';
+
+/** The largest WebSocket message (all fragments together) a tab may send; larger ones close that connection. */
+export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 export interface ServerOptions {
   /** 0 (the default) picks a free port. */
@@ -28,6 +31,8 @@ export interface ServerOptions {
   autosaveMs?: number;
   /** Tests pass their own; otherwise a fresh one is made for every launch. */
   token?: string;
+  /** Where a connection closed for breaking the protocol is reported (default: stderr). */
+  log?: (line: string) => void;
 }
 
 export interface RunningServer {
@@ -86,6 +91,10 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     runtime: `Node ${process.versions.node}, browser mode`,
     autosaveMs: o.autosaveMs,
   });
+  const log = o.log ?? ((line: string) => console.error(line));
+  for (const path of await removeInterruptedSaves(services, o.dataDir)) {
+    log(`convas serve: removed '${path}', left by a save that was interrupted`);
+  }
   const token = o.token ?? newToken();
   let port = 0;
   const cookieName = () => `convas-token-${port}`;
@@ -119,9 +128,13 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       .pipe(res);
   };
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
+  // Every socket gets an 'error' listener: an EventEmitter without one throws, and one hostile frame would end
+  // the whole server (and every tab's unsaved work). A protocol error closes that connection only.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  wss.on('error', (e) => log(`convas serve: WebSocket server error: ${e.message}`));
   const connections = new Set<Promise<void>>();
   const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', (e) => log(`convas serve: connection error before the WebSocket opened: ${e.message}`));
     const url = new URL(req.url ?? '/', `http://${LOOPBACK}:${port}`);
     const allowed =
       hostOk(req) &&
@@ -133,7 +146,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const done = serveConnection(ws, services, root);
+      const done = serveConnection(ws, services, root, log);
       connections.add(done);
       void done.then(() => connections.delete(done));
     });
@@ -141,6 +154,11 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
 
   const http = createServer((req, res) => void handle(req, res).catch(() => res.destroy()));
   http.on('upgrade', upgrade);
+  // A malformed HTTP request: Node's default answers 400 and closes; this also keeps a reset socket from throwing.
+  http.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
+  });
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(o.port ?? 0, LOOPBACK, () => resolve());

@@ -44,13 +44,20 @@ export function reportView(report: DatasetReport, sample: boolean): DatasetRepor
 export class DatasetCache {
   private readonly entries = new Map<string, Promise<{ index: DatasetIndex; report: DatasetReport }>>();
 
-  constructor(private readonly capacity = 2) {}
+  constructor(
+    private readonly capacity = 2,
+    /** See ScanOptions.within: the browser mode's root. */
+    private readonly within?: string,
+  ) {}
 
   inspect(root: string, validationFraction: number): Promise<{ index: DatasetIndex; report: DatasetReport }> {
     const key = `${validationFraction}\u0000${root}`;
     let entry = this.entries.get(key);
     if (!entry) {
-      entry = inspectDataset(root, { validationFraction });
+      entry = inspectDataset(root, {
+        validationFraction,
+        ...(this.within === undefined ? {} : { within: this.within }),
+      });
       // A failed scan is not kept: the next request tries again (the folder may be back).
       entry.catch(() => this.entries.delete(key));
       this.entries.set(key, entry);

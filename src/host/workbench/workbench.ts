@@ -53,6 +53,11 @@ export interface WorkbenchOptions {
   emit: Emit;
   /** Throws when a path may not be used (the browser mode confines files to its root folder). */
   checkPath?: (path: string) => Promise<void>;
+  /**
+   * The browser mode's root folder (a real path): images a dataset links to from outside it are skipped, so that
+   * their pixels never come back to the page as thumbnails, previews or galleries.
+   */
+  root?: string;
   /** Worker threads per run (default: the machine's cores). */
   threads?: number;
   /** Progress batches go to the window at most this often (default 100 ms). */
@@ -91,7 +96,7 @@ const NO_MODEL =
  */
 export class Workbench {
   private readonly trusted: TrustedDatasets;
-  private readonly datasets = new DatasetCache();
+  private readonly datasets: DatasetCache;
   private starting = false;
   /** A run being opened (dataset scan, workers starting): stopping waits for it. */
   private pendingStart: Promise<unknown> = Promise.resolve();
@@ -112,6 +117,7 @@ export class Workbench {
 
   constructor(private readonly o: WorkbenchOptions) {
     this.trusted = new TrustedDatasets(o.checkPath);
+    this.datasets = new DatasetCache(2, o.root);
   }
 
   // ---- where datasets come from ----
@@ -298,7 +304,13 @@ export class Workbench {
     if (Object.keys(weights).length === 0) throw new Error('the project has no trained weights yet; train it first');
     const compiled = compileForTraining(r.graph);
     const root = this.trusted.folderOf(r.dataset);
-    const { classes, validation } = await validationSet(compiled, root, r.data.validationFraction, r.data.resize);
+    const { classes, validation } = await validationSet(
+      compiled,
+      root,
+      r.data.validationFraction,
+      r.data.resize,
+      this.o.root,
+    );
     try {
       this.model = LocalModel.build(compiled, weights, classes, validation);
       this.modelGraph = graphVersion(r.graph);
@@ -540,8 +552,9 @@ async function validationSet(
   root: string,
   validationFraction: number,
   resize: 'stretch' | 'fit' | 'crop',
+  within: string | undefined,
 ): Promise<{ classes: readonly string[]; validation: DatasetBatch }> {
-  const index = await openDataset(root, { validationFraction, seed: 1 });
+  const index = await openDataset(root, { validationFraction, seed: 1, ...(within === undefined ? {} : { within }) });
   const outputs = sizeOf(compiled.outputShape);
   if (outputs !== index.classes.length) {
     throw new Error(`the network gives ${outputs} values, but ${root} has ${index.classes.length} classes`);

@@ -1,3 +1,4 @@
+import { parseUntrustedJson } from '../../../shared/safe-json';
 import { GRAPH_VERSION, parseGraph, type Graph, type GraphNode, type ParamValue } from '../../../shared/graph';
 import { compileGraph, GraphError } from '../../graph';
 import { checkParam, getLayer, resolveParams } from '../../layers/registry';
@@ -133,7 +134,7 @@ function metadataGraph(
   const entry = props?.find((p) => p.key === ONNX_GRAPH_METADATA_KEY);
   if (!entry?.value) return null;
   try {
-    return parseGraph(JSON.parse(entry.value), 'the Convas graph in the metadata');
+    return parseGraph(parseUntrustedJson(entry.value, 'the Convas graph'), 'the Convas graph in the metadata');
   } catch (e) {
     warnings.push(`ignored the Convas graph stored in the file's metadata: ${(e as Error).message.split('\n')[0]}`);
     return null;
