@@ -22,8 +22,8 @@ export const LAYOUT_ROW = 100;
 const ROW_GAP = 60;
 const GRID = 20;
 
-/** The window the wrapping aims to fill (graph units at zoom 1): a canvas beside the palette and inspector. */
-export const LAYOUT_TARGET = { width: 1000, height: 640 };
+/** The window the wrapping aims to fill (graph units at zoom 1): the canvas of a 1440×900 window, less margins. */
+export const LAYOUT_TARGET = { width: 880, height: 720 };
 
 export interface LayoutInput {
   nodes: readonly { id: string; position?: LayoutPoint }[];
@@ -122,19 +122,16 @@ export function flowLayout(
     return { rows, width, height };
   };
   // Only the counts that change the number of rows matter: about 2·√columns of them, so a 10,000-layer
-  // graph is not laid out in quadratic time. A single row wins unless wrapping makes the graph clearly larger.
+  // graph is not laid out in quadratic time. Of the counts that show the graph nearly as large as the best
+  // one, the widest (fewest rows) wins.
   const candidates = new Set<number>();
   for (let rows = 1; rows <= columns.length; rows++) candidates.add(Math.ceil(columns.length / rows));
-  let best = wrapped(columns.length);
-  let bestScale = fitScale(best.width, best.height, target);
-  for (const perRow of candidates) {
+  const options = [...candidates].map((perRow) => {
     const w = wrapped(perRow);
-    const s = fitScale(w.width, w.height, target);
-    if (s > bestScale * 1.2) {
-      best = w;
-      bestScale = s;
-    }
-  }
+    return { ...w, perRow, scale: fitScale(w.width, w.height, target) };
+  });
+  const largest = Math.max(...options.map((c) => c.scale));
+  const best = options.filter((c) => c.scale >= largest * 0.97).reduce((a, b) => (b.perRow > a.perRow ? b : a));
 
   const left = o.origin?.x ?? Math.min(...g.nodes.map((n) => n.position?.x ?? 0));
   const top = o.origin?.y ?? Math.min(...g.nodes.map((n) => n.position?.y ?? 0));

@@ -129,9 +129,9 @@ describe('arrange.autoLayout', () => {
     const pos = layoutPositions(g);
     const ys = [...new Set([...pos.values()].map((p) => p.y))].sort((a, b) => a - b);
     const xs = [...new Set([...pos.values()].map((p) => p.x))];
-    // 15 layers: three rows of five rather than one row of fifteen.
-    expect(ys).toHaveLength(3);
-    expect(xs).toHaveLength(5);
+    // 15 layers: four rows of four rather than one row of fifteen.
+    expect(ys).toHaveLength(4);
+    expect(xs).toHaveLength(4);
     for (const e of g.edges) {
       const a = pos.get(e.from.node)!;
       const b = pos.get(e.to.node)!;
