@@ -92,6 +92,16 @@ export function nameFloor(scale: number): number {
   return Math.min(nameSize(scale), Math.ceil((10 / scale) * 2) / 2);
 }
 
+/**
+ * The zoom names are laid out for: 1 in full detail, else the zoom rounded down to a quarter-octave step
+ * (about 16%), so that a zoom redraws the names only when it crosses a step, and a name is never drawn smaller
+ * on screen than its layout intends.
+ */
+export function nameScaleFor(scale: number): number {
+  if (scale >= DETAIL_SCALE) return 1;
+  return 2 ** (Math.floor(Math.log2(scale) * 4) / 4);
+}
+
 /** How a node's name is drawn (graph units): its box, font size, and on how many lines. */
 export interface NameLayout {
   x: number;

@@ -1,12 +1,12 @@
 import type { Graph } from '../../../shared/graph';
 import type { Point } from '../../commands/types';
 import {
-  DETAIL_SCALE,
   NODE_FONT,
   NODE_HEIGHT,
   NODE_WIDTH,
   inputPortAt,
   nameLayout,
+  nameScaleFor,
   outputPortAt,
   type Rect,
 } from './geometry';
@@ -83,7 +83,7 @@ export function installCanvasProbe(
       const corner = n && client(n.node.position);
       if (!n || !t || !corner) return null;
       const scale = viewport().scale;
-      const layout = nameLayout(measureName(t.name), scale >= DETAIL_SCALE ? 1 : Math.round(scale * 100) / 100);
+      const layout = nameLayout(measureName(t.name), nameScaleFor(scale));
       // Measured again here, character by character as the canvas breaks it, so that a name that does not fit
       // on its lines shows.
       const ctx = (measure ??= document.createElement('canvas').getContext('2d'));
