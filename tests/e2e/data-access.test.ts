@@ -166,7 +166,7 @@ describe('reaching the data, with the default root', () => {
     expect(problems).toEqual([]);
   });
 
-  it('explains a dropped folder and offers the path field', async () => {
+  it('explains a dropped folder and offers the path field; Escape closes dialogs', async () => {
     await openApp(page, mode.server);
     await page.getByTestId('mode-data').click();
     const drop = page.getByTestId('dataset-drop');
@@ -186,6 +186,13 @@ describe('reaching the data, with the default root', () => {
       .toBe('picker-path');
     await page.keyboard.press('Escape');
     await picker().waitFor({ state: 'detached' });
+
+    // Escape closes About too, though nothing in it has the focus.
+    await page.getByTestId('about').click();
+    await page.getByTestId('about-box').waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByTestId('about-box').waitFor({ state: 'detached' });
+    expect(problems).toEqual([]);
   });
 
   it('shows a 3-class colour folder against LeNet-5 as two mismatches, each fixed in one click', async () => {
