@@ -92,13 +92,17 @@ export function nameFloor(scale: number): number {
   return Math.min(nameSize(scale), Math.ceil((10 / scale) * 2) / 2);
 }
 
+/** Below this zoom no name can be drawn readable on a node (34 units would be under 10 pixels): none is drawn. */
+export const NAME_MIN_SCALE = 0.3;
+
 /**
- * The zoom names are laid out for: 1 in full detail, else the zoom rounded down to a quarter-octave step
+ * The zoom names are laid out for (0: names are not drawn): 1 in full detail, else the zoom rounded down to a quarter-octave step
  * (about 16%), so that a zoom redraws the names only when it crosses a step, and a name is never drawn smaller
  * on screen than its layout intends.
  */
 export function nameScaleFor(scale: number): number {
   if (scale >= DETAIL_SCALE) return 1;
+  if (scale < NAME_MIN_SCALE) return 0;
   return 2 ** (Math.floor(Math.log2(scale) * 4) / 4);
 }
 

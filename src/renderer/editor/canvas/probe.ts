@@ -83,7 +83,15 @@ export function installCanvasProbe(
       const corner = n && client(n.node.position);
       if (!n || !t || !corner) return null;
       const scale = viewport().scale;
-      const layout = nameLayout(measureName(t.name), nameScaleFor(scale));
+      const step = nameScaleFor(scale);
+      if (step === 0)
+        return {
+          text: t.name,
+          fontPx: 0,
+          fits: false,
+          box: { ...corner, width: NODE_WIDTH * scale, height: NODE_HEIGHT * scale },
+        };
+      const layout = nameLayout(measureName(t.name), step);
       // Measured again here, character by character as the canvas breaks it, so that a name that does not fit
       // on its lines shows.
       const ctx = (measure ??= document.createElement('canvas').getContext('2d'));
