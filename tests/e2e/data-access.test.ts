@@ -153,7 +153,10 @@ describe('reaching the data, with the default root', () => {
 
     // A new folder, made here and entered.
     await page.getByTestId('picker-new-folder').click();
-    await page.keyboard.type('made here');
+    // A typing slip corrected with Backspace stays in the name (it does not go up a folder).
+    await page.keyboard.type('made herx');
+    await page.keyboard.press('Backspace');
+    await page.keyboard.type('e');
     await page.keyboard.press('Enter');
     await expect.poll(() => pathField().inputValue()).toBe(`${base}/links/fashion-link/made here/`);
     expect((await stat(join(base, 'datasets', 'fashion', 'made here'))).isDirectory()).toBe(true);
