@@ -4,13 +4,16 @@
  *
  *   npm run serve -- [--port N] [--root FOLDER] [--data FOLDER] [--renderer FOLDER]
  *
- * --root is the folder the in-page file pickers show (default: your home folder); nothing above it is reachable.
+ * The in-page file pickers reach everything you may read, as a native dialog would; --root confines them (and
+ * every path the page may use) to one folder. Without --port, the port and token of the last launch are used
+ * again when that port is free, so that a tab left open keeps working after a reload.
  */
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, parse, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { startServerAsBefore } from '../src/host/server/endpoint';
 import { startServer } from '../src/host/server/server';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -31,8 +34,8 @@ function fail(message: string): never {
 
 const { values } = parseArgs({
   options: {
-    port: { type: 'string', default: '0' },
-    root: { type: 'string', default: homedir() },
+    port: { type: 'string' },
+    root: { type: 'string', default: parse(homedir()).root },
     data: { type: 'string', default: defaultDataDir() },
     renderer: { type: 'string', default: join(repo, 'out', 'renderer') },
     help: { type: 'boolean', short: 'h', default: false },
@@ -43,22 +46,28 @@ if (values.help) {
   console.log('usage: npm run serve -- [--port N] [--root FOLDER] [--data FOLDER] [--renderer FOLDER]');
   process.exit(0);
 }
-const port = Number(values.port);
-if (!Number.isInteger(port) || port < 0 || port > 65535)
+const port = values.port === undefined ? null : Number(values.port);
+if (port !== null && (!Number.isInteger(port) || port < 0 || port > 65535))
   fail(`--port ${values.port} is not a port number (0 picks a free one)`);
 
 const version = (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string }).version;
-const server = await startServer({
-  port,
+const options = {
   root: resolve(values.root),
   dataDir: resolve(values.data),
   rendererDir: resolve(values.renderer),
   templatesDir: join(repo, 'resources', 'templates'),
   appVersion: version,
-}).catch((e: Error) => fail(e.message));
+};
+const server = await (port === null ? startServerAsBefore(options) : startServer({ ...options, port })).catch(
+  (e: Error) => fail(e.message),
+);
 
 console.log(`Convas is running at ${server.url}`);
-console.log(`Files are opened and saved under ${server.root}. Press Ctrl+C to stop.`);
+console.log(
+  parse(server.root).root === server.root
+    ? 'The file pickers reach every folder you may read (--root FOLDER confines them). Press Ctrl+C to stop.'
+    : `Files are opened and saved under ${server.root} only (--root). Press Ctrl+C to stop.`,
+);
 
 let stopping = false;
 const stop = () => {

@@ -5,6 +5,9 @@
  * starts the browser mode instead, printing the URL to open, so that `npm install && npm start` always works.
  *
  *   npm start -- [--browser] [--no-build] [serve options: --port N --root FOLDER …]
+ *
+ * The serve options pass through to the browser mode (scripts/serve.ts): its file dialogs reach every folder you
+ * may read unless --root FOLDER confines them, and it listens on the last launch's port when that is free.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';

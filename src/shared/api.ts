@@ -129,9 +129,22 @@ export const Listing = z.strictObject({
   parent: RelPath.nullable(),
   /** The root folder's absolute path, shown as the start of the breadcrumb. */
   root: z.string(),
-  entries: z.array(z.strictObject({ name: z.string(), kind: z.enum(['folder', 'file']) })),
+  entries: z.array(
+    z.strictObject({
+      name: z.string(),
+      kind: z.enum(['folder', 'file']),
+      /** Present (true) when the entry is a symbolic link; `kind` is what it leads to. */
+      link: z.literal(true).optional(),
+    }),
+  ),
   /** True when the folder holds more entries than a listing returns. */
   truncated: z.boolean(),
+  /** The user's home folder relative to the root, or null when it is outside it (the picker then starts at the root). */
+  home: RelPath.nullable(),
+  /** True when the server was started with `--root` below the file system's root: nothing above it is reachable. */
+  confined: z.boolean(),
+  /** How many links here lead outside the root (not listed, since they could not be opened). */
+  hiddenLinks: z.int().min(0),
 });
 
 const spec = <Req extends z.ZodType, Res extends z.ZodType>(request: Req, response: Res) => ({ request, response });
@@ -196,6 +209,11 @@ export const requests = {
   browse: spec(z.strictObject({ dialogId: DialogId, folder: RelPath }), Listing),
   /** In-page pickers: the user's choice (a path relative to the root) or null for cancel. */
   answerDialog: spec(z.strictObject({ dialogId: DialogId, path: RelPath.nullable() }), Done),
+  /** In-page pickers: makes the folder `name` in `folder` and answers with its path relative to the root. */
+  makeFolder: spec(
+    z.strictObject({ dialogId: DialogId, folder: RelPath, name: z.string().min(1).max(255) }),
+    z.strictObject({ folder: RelPath }),
+  ),
 
   // ---- Data: the dataset report, thumbnails and augmentation (datasets come from pickFolder or the project) ----
   /** Scans the chosen images and reports what they hold and what is wrong with them. */

@@ -137,6 +137,8 @@ export const DatasetReportView = z.object({
     .object({ width: Range, height: Range, common: z.array(z.object({ size: z.string(), count: z.int() })) })
     .nullable(),
   formats: z.record(z.string(), z.int()),
+  /** Images stored in gray (with or without alpha) and in colour, to check them against the input's channels. */
+  storage: z.object({ grayscale: z.int(), colour: z.int() }).optional(),
   /** The first files left out, with the reason; `skippedTotal` counts all of them. */
   skipped: z.array(z.object({ rel: z.string(), kind: z.string(), reason: z.string() })),
   skippedTotal: z.int(),

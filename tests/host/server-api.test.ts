@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -116,6 +116,40 @@ describe('the Api over the WebSocket', () => {
     await api.answerDialog({ dialogId: open.dialogId, path: 'projects/mlp.convas' });
     expect(await opening).toMatchObject({ name: 'mlp', dirty: false });
     expect((await api.listRecent()).map((r) => r.name)).toContain('mlp');
+  });
+
+  it('marks links, counts the ones that lead out, makes folders and says it is confined', async () => {
+    await mkdir(join(root, 'data', 'real'), { recursive: true });
+    await symlink(join(root, 'data', 'real'), join(root, 'data', 'shortcut'));
+    const picking = api.pickFolder({ title: 'Choose a dataset' });
+    const pick = await nextDialog();
+    const top = await api.browse({ dialogId: pick.dialogId, folder: '' });
+    expect(top).toMatchObject({ confined: true, hiddenLinks: 1, home: null });
+    const data = await api.browse({ dialogId: pick.dialogId, folder: 'data' });
+    expect(data.entries).toEqual([
+      { name: 'real', kind: 'folder' },
+      { name: 'shortcut', kind: 'folder', link: true },
+    ]);
+    // Through the link the listing keeps the path taken, so that going up leads back.
+    expect(await api.browse({ dialogId: pick.dialogId, folder: 'data/shortcut' })).toMatchObject({
+      folder: 'data/shortcut',
+      parent: 'data',
+    });
+    expect(await api.makeFolder({ dialogId: pick.dialogId, folder: 'data/shortcut', name: 'new one' })).toEqual({
+      folder: 'data/shortcut/new one',
+    });
+    expect((await stat(join(root, 'data', 'real', 'new one'))).isDirectory()).toBe(true);
+    await expect(api.makeFolder({ dialogId: pick.dialogId, folder: 'data', name: 'real' })).rejects.toThrow(
+      /'real' already exists here/,
+    );
+    await expect(api.makeFolder({ dialogId: pick.dialogId, folder: 'data', name: '../up' })).rejects.toThrow(
+      /not a usable folder name/,
+    );
+    await expect(api.makeFolder({ dialogId: pick.dialogId, folder: 'escape', name: 'x' })).rejects.toThrow(
+      /through a link/,
+    );
+    await api.answerDialog({ dialogId: pick.dialogId, path: 'data/shortcut' });
+    expect(await picking).toEqual({ path: join(root, 'data', 'real') });
   });
 
   it('never lets a picker reach above its root, by ../ or through links', async () => {

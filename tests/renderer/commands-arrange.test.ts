@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { autoLayout, moveNodes, nudge } from '../../src/renderer/commands';
 import { layoutPositions } from '../../src/renderer/commands/auto-layout';
+import { NODE_WIDTH } from '../../src/renderer/editor/canvas/geometry';
 import { dag } from '../helpers/graphs';
 import { chain } from '../helpers/graphs';
 import { deepFreeze, freshStores, json } from './setup';
@@ -95,8 +96,8 @@ describe('arrange.autoLayout', () => {
     const pos = layoutPositions(g);
     expect(Object.fromEntries(pos)).toEqual({
       x: { x: 0, y: 40 },
-      c: { x: 200, y: 40 },
-      r: { x: 400, y: 40 },
+      c: { x: 240, y: 40 },
+      r: { x: 480, y: 40 },
     });
   });
 
@@ -114,12 +115,30 @@ describe('arrange.autoLayout', () => {
     g.nodes.forEach((n) => (n.position = { x: 0, y: 0 }));
     const pos = layoutPositions(g);
     // Depth is the longest path: the join comes after the longer branch.
-    expect(pos.get('sum')!.x).toBe(600);
-    expect(pos.get('b2')!.x).toBe(400);
-    expect(pos.get('a')!.x).toBe(200);
+    expect(pos.get('sum')!.x).toBe(720);
+    expect(pos.get('b2')!.x).toBe(480);
+    expect(pos.get('a')!.x).toBe(240);
     expect(pos.get('a')!.y).not.toBe(pos.get('b1')!.y);
     // Every edge points to the right.
     for (const e of g.edges) expect(pos.get(e.to.node)!.x).toBeGreaterThan(pos.get(e.from.node)!.x);
+  });
+
+  it('wraps a long network into rows that fill a landscape window, edges long enough to click', () => {
+    const names = Array.from({ length: 14 }, (_, i): [string, string] => [`r${i}`, 'relu']);
+    const g = chain([...img], ...names);
+    const pos = layoutPositions(g);
+    const ys = [...new Set([...pos.values()].map((p) => p.y))].sort((a, b) => a - b);
+    const xs = [...new Set([...pos.values()].map((p) => p.x))];
+    // 15 layers: four rows of four rather than one row of fifteen.
+    expect(ys).toHaveLength(4);
+    expect(xs).toHaveLength(4);
+    for (const e of g.edges) {
+      const a = pos.get(e.from.node)!;
+      const b = pos.get(e.to.node)!;
+      // Within a row an edge goes right with a gap of at least 60 units; a new row starts below at the left.
+      if (a.y === b.y) expect(b.x - (a.x + NODE_WIDTH)).toBeGreaterThanOrEqual(60);
+      else expect([b.y > a.y, b.x]).toEqual([true, xs[0]]);
+    }
   });
 
   it('does nothing (and records nothing) when the layout is already done', () => {

@@ -119,6 +119,20 @@ describe('the Train view’s parts', () => {
     expect(w.text()).toContain('epoch 3: loss NaN, validation loss 0.500, validation accuracy 81.0%');
   });
 
+  it('shows speed and time left while running, and no stale figures while paused', async () => {
+    freshStores(template('lenet5'));
+    const t = useTrainingStore();
+    const w = mount(RunStatus);
+    t.status = { epoch: 1, epochs: 3, step: 4, steps: 25, globalStep: 4, imagesPerSecond: 1234.4, etaSeconds: 6 };
+    t.phase = 'running';
+    await w.vm.$nextTick();
+    const figures = () => w.get('[data-testid="train-figures"]').text().replace(/\s+/g, ' ');
+    expect(figures()).toMatch(/step 4\/25 · 1,234 images\/s · ETA \S+/);
+    t.phase = 'paused';
+    await w.vm.$nextTick();
+    expect(figures()).toBe('epoch 1/3 · step 4/25 · paused');
+  });
+
   it('gives the loss chart’s figures as text where it cannot draw', async () => {
     freshStores(template('lenet5'));
     const t = useTrainingStore();

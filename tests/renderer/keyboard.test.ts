@@ -92,13 +92,13 @@ describe('editor shortcuts', () => {
     const s = freshStores(net());
     s.editor.canvasSize = { width: 400, height: 300 };
     press(s, 'l');
-    expect(s.graph.graph.nodes.map((n) => n.position.x)).toEqual([0, 200, 400]);
+    expect(s.graph.graph.nodes.map((n) => n.position.x)).toEqual([0, 240, 480]);
     press(s, 'f');
-    // Three nodes 200 apart are 400 + NODE_WIDTH units wide, fitted into 400 − 2·40 pixels.
-    expect(s.editor.viewport.scale).toBeCloseTo(320 / (400 + NODE_WIDTH), 9);
+    // Three nodes 240 apart are 480 + NODE_WIDTH units wide, fitted into 400 − 2·40 pixels.
+    expect(s.editor.viewport.scale).toBeCloseTo(320 / (480 + NODE_WIDTH), 9);
     s.editor.viewport = { x: 0, y: 0, scale: 1 };
     press(s, '0', { ctrl: true });
-    expect(s.editor.viewport.scale).toBeCloseTo(320 / (400 + NODE_WIDTH), 9);
+    expect(s.editor.viewport.scale).toBeCloseTo(320 / (480 + NODE_WIDTH), 9);
     const before = s.editor.viewport.scale;
     press(s, '=', { ctrl: true });
     expect(s.editor.viewport.scale).toBeCloseTo(before * 1.25, 9);

@@ -3,6 +3,7 @@ import { mount } from '@vue/test-utils';
 import { describe, expect, it } from 'vitest';
 import { setParam } from '../../src/renderer/commands';
 import StatusBar from '../../src/renderer/editor/StatusBar.vue';
+import { useTrainingStore } from '../../src/renderer/stores/training';
 import { chain } from '../helpers/graphs';
 import { freshStores, template } from './setup';
 
@@ -41,5 +42,20 @@ describe('the status bar', () => {
   it('says when the graph is empty', () => {
     freshStores(chain());
     expect(mount(StatusBar).get('[data-testid="status-state"]').text()).toBe('empty graph');
+  });
+});
+
+describe('the status bar and the Train view', () => {
+  it("shares the Train view's batch size, both ways", async () => {
+    const s = freshStores(template('lenet5'));
+    const training = useTrainingStore();
+    const w = mount(StatusBar);
+    training.typed.batchSize = '1';
+    await w.vm.$nextTick();
+    expect(s.editor.batchSize).toBe(1);
+    expect(w.get('[data-testid="status-memory"]').text()).toBe('62 KB activations');
+    await w.get('input[aria-label="batch size"]').setValue('64');
+    expect(training.typed.batchSize).toBe('64');
+    expect(training.hyper?.batchSize).toBe(64);
   });
 });

@@ -16,6 +16,13 @@ export function toRelative(root: string, path: string): string {
   return relative(root, path).split(sep).join('/');
 }
 
+/** `rel` (relative to `root`, '/'-separated) as an absolute path before links are followed; refused above the root. */
+export function lexicalInside(root: string, rel: string): string {
+  const lexical = resolve(root, ...rel.split('/').filter((s) => s !== ''));
+  if (!isInside(root, lexical)) throw new PathError(`'${rel}' is outside the folder '${root}'`);
+  return lexical;
+}
+
 /**
  * The real path of `rel` (relative to `root`, '/'-separated) after following every link, refused unless it
  * stays inside `root`. `root` must itself be a real path. Checking both before and after `realpath` refuses
@@ -26,8 +33,7 @@ export async function resolveInside(root: string, rel: string): Promise<string> 
   if (rel.startsWith('/') || rel.includes('\\') || isAbsolute(rel)) {
     throw new PathError(`'${rel}' is not a path relative to the folder '${root}'`);
   }
-  const lexical = resolve(root, ...rel.split('/').filter((s) => s !== ''));
-  if (!isInside(root, lexical)) throw new PathError(`'${rel}' is outside the folder '${root}'`);
+  const lexical = lexicalInside(root, rel);
   let real: string;
   try {
     real = await realpath(lexical);

@@ -54,6 +54,7 @@ export function createHandlers(
       await picker.answer(dialogId, path);
       return null;
     },
+    makeFolder: ({ dialogId, folder, name }) => (picker ? picker.makeFolder(dialogId, folder, name) : noPicker()),
 
     datasetReport: (r) => workbench.datasetReport(r),
     datasetThumbnails: (r) => workbench.datasetThumbnails(r),

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, readdir, realpath, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { lstat, mkdir, readdir, realpath, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join, parse, resolve } from 'node:path';
 import type { DialogRequest, Listing } from '../../shared/api';
 import type { Dialogs } from '../project/dialogs';
 import { withExtension } from '../project/dialogs';
-import { isInside, PathError, resolveInside, toRelative } from './confine';
+import { isInside, lexicalInside, PathError, resolveInside, toRelative } from './confine';
 import type { Emit } from './dispatch';
 
 /** A listing stops here; the picker says it is truncated. */
@@ -41,27 +42,71 @@ export class InPagePicker implements Dialogs {
     return this.ask({ kind: 'folder', title: o.title, extensions: [] });
   }
 
-  /** The entries of `folder` the open dialog may show: sub-folders, and files with its extensions. */
+  /**
+   * The entries of `folder` the dialog may show: sub-folders, and files with its extensions. Links are
+   * followed and marked; the folder keeps the path the user took (a link's name, not its target), so that
+   * going up leads back where they came from. Links that lead out of the root are counted, not listed.
+   */
   async browse(dialogId: string, folder: string): Promise<Listing> {
     const { request } = this.current(dialogId);
     const dir = await resolveInside(this.root, folder);
     if (!(await stat(dir)).isDirectory()) throw new PathError(`'${folder}' is not a folder`);
+    const lexical = lexicalInside(this.root, folder);
     const entries: Listing['entries'] = [];
     let truncated = false;
-    for (const d of await readdir(dir, { withFileTypes: true })) {
+    let hiddenLinks = 0;
+    const names = await readdir(dir, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
+      throw new PathError(
+        e.code === 'EACCES' || e.code === 'EPERM'
+          ? `you may not read the folder '${lexical}'`
+          : `'${lexical}' cannot be read (${e.code ?? e.message})`,
+      );
+    });
+    for (const d of names) {
       if (d.name.startsWith('.')) continue;
       const kind = await this.kindOf(join(dir, d.name));
-      if (kind === null || (kind === 'file' && !matches(d.name, request))) continue;
+      if (kind === 'outside') hiddenLinks++;
+      if (kind === null || kind === 'outside' || (kind === 'file' && !matches(d.name, request))) continue;
       if (entries.length === MAX_ENTRIES) {
         truncated = true;
         break;
       }
-      entries.push({ name: d.name, kind });
+      entries.push(d.isSymbolicLink() ? { name: d.name, kind, link: true } : { name: d.name, kind });
     }
     entries.sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'folder' ? -1 : 1));
-    const rel = toRelative(this.root, dir);
+    const rel = toRelative(this.root, lexical);
     const parent = rel === '' ? null : rel.split('/').slice(0, -1).join('/');
-    return { folder: rel, parent, root: this.root, entries, truncated };
+    return {
+      folder: rel,
+      parent,
+      root: this.root,
+      entries,
+      truncated,
+      home: this.home,
+      confined: parse(this.root).root !== this.root,
+      hiddenLinks,
+    };
+  }
+
+  /** Makes a new, empty folder `name` in `folder` (both under the root) for the open dialog. */
+  async makeFolder(dialogId: string, folder: string, name: string): Promise<{ folder: string }> {
+    this.current(dialogId);
+    if (!isPlainName(name)) throw new PathError(`'${name}' is not a usable folder name`);
+    const dir = await resolveInside(this.root, folder);
+    await mkdir(join(dir, name)).catch((e: NodeJS.ErrnoException) => {
+      throw new PathError(
+        e.code === 'EEXIST'
+          ? `'${name}' already exists here`
+          : `the folder '${name}' cannot be made here (${e.code ?? e.message})`,
+      );
+    });
+    return { folder: toRelative(this.root, join(lexicalInside(this.root, folder), name)) };
+  }
+
+  /** The home folder relative to the root, when it is inside it. */
+  private get home(): string | null {
+    const home = resolve(homedir());
+    return isInside(this.root, home) ? toRelative(this.root, home) : null;
   }
 
   /**
@@ -114,7 +159,7 @@ export class InPagePicker implements Dialogs {
   private async checkSave(request: DialogRequest, rel: string): Promise<string> {
     const parts = rel.split('/');
     const name = parts.pop() ?? '';
-    if (name === '' || name === '.' || name === '..' || name.length > 255 || /[\\:*?"<>|\0]/.test(name)) {
+    if (!isPlainName(name)) {
       throw new PathError(`'${name}' is not a usable file name`);
     }
     const dir = await resolveInside(this.root, parts.join('/'));
@@ -126,17 +171,22 @@ export class InPagePicker implements Dialogs {
     return target;
   }
 
-  /** 'folder' or 'file' after following a link, or null when it is neither or leads outside the root. */
-  private async kindOf(path: string): Promise<'folder' | 'file' | null> {
+  /** 'folder' or 'file' after following a link, 'outside' for a link out of the root, or null for neither. */
+  private async kindOf(path: string): Promise<'folder' | 'file' | 'outside' | null> {
     try {
       const real = await realpath(path);
-      if (!isInside(this.root, real)) return null;
+      if (!isInside(this.root, real)) return 'outside';
       const info = await stat(real);
       return info.isDirectory() ? 'folder' : info.isFile() ? 'file' : null;
     } catch {
       return null;
     }
   }
+}
+
+/** A name for one file or folder: no separators, nothing a file system or shell would read specially. */
+function isPlainName(name: string): boolean {
+  return name !== '' && name !== '.' && name !== '..' && name.length <= 255 && !/[/\\:*?"<>|\0]/.test(name);
 }
 
 function matches(name: string, request: DialogRequest): boolean {

@@ -27,6 +27,7 @@ export function reportView(report: DatasetReport, sample: boolean): DatasetRepor
       ? { width: report.sizes.width, height: report.sizes.height, common: [...report.sizes.common] }
       : null,
     formats: { ...report.formats },
+    storage: { grayscale: report.storage.grayscale, colour: report.storage.colour },
     skipped: report.skipped.slice(0, LIST_CAP).map((s) => ({ rel: s.rel, kind: s.kind, reason: s.reason })),
     skippedTotal: report.skipped.length,
     ignored: { count: report.ignored.count, examples: [...report.ignored.examples] },

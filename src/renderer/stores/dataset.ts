@@ -12,6 +12,7 @@ import {
   type Thumbnails,
 } from '../../shared/training';
 import { getApi } from '../api';
+import { checkFit } from '../dashboard/data/fit-check';
 import { parseTyped } from '../dashboard/train/hyper-fields';
 import { useGraphStore } from './graph';
 import { useProjectStore } from './project';
@@ -80,6 +81,14 @@ export const useDatasetStore = defineStore('dataset', () => {
   watch(settings, (s) => {
     if (s) validationFraction.value = s.validationFraction;
   });
+  /** Mismatches with the network the user chose to keep (e.g. colour images trained as grayscale). */
+  const acceptedFit = ref<string[]>([]);
+  /** How the images and the network disagree, with the fixes; mismatches keep the dataset from being ready. */
+  const fit = computed(() =>
+    report.value
+      ? checkFit(graphStore.graph, graphStore.analysis.shapes, report.value, resize.value, new Set(acceptedFit.value))
+      : [],
+  );
   const loading = ref(false);
   const error = ref<string | null>(null);
   /** Which choice and split the report describes, so that it is only fetched again when they change. */
@@ -145,6 +154,7 @@ export const useDatasetStore = defineStore('dataset', () => {
     report.value = null;
     thumbnails.value = null;
     preview.value = null;
+    acceptedFit.value = [];
     reported = null;
   }
 
@@ -195,6 +205,8 @@ export const useDatasetStore = defineStore('dataset', () => {
     fieldErrors,
     settings,
     validationFraction,
+    acceptedFit,
+    fit,
     loading,
     error,
     label,

@@ -7,8 +7,8 @@ import { fitTo, toGraph, zoomAt, type Viewport } from '../editor/canvas/viewport
 import { useGraphStore } from './graph';
 import { useSelectionStore } from './selection';
 
-/** The smallest zoom at which a node's text is still easy to read. */
-const LEGIBLE_SCALE = 0.75;
+/** The smallest zoom a graph opens at: node names are still drawn 12 px high there (see nameSize). */
+const LEGIBLE_SCALE = 0.4;
 
 /** A short message shown near the pointer: why a connection was refused, for instance. */
 export interface Notice {

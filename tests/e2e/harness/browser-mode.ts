@@ -17,14 +17,22 @@ export const RENDERER = resolve('out/renderer');
 export interface BrowserMode {
   server: RunningServer;
   browser: Browser;
-  /** The folder the in-page pickers show. */
+  /** A fresh folder for the test's files (the pickers' root unless one was given). */
   root: string;
   /** The server's data folder (recent list, backups, checkpoints). */
   dataDir: string;
   close(): Promise<void>;
 }
 
-export async function startBrowserMode(o: { name: string; chromiumArgs?: string[] }): Promise<BrowserMode> {
+/**
+ * `root`: the folder the pickers may reach; by default a fresh `home` folder in the temporary folder, or '/' for
+ * the server's own default (everything the user may read).
+ */
+export async function startBrowserMode(o: {
+  name: string;
+  chromiumArgs?: string[];
+  root?: string;
+}): Promise<BrowserMode> {
   const executablePath = requireBrowser();
   if (!existsSync(join(RENDERER, 'index.html'))) {
     throw new Error(`${RENDERER}/index.html is missing: run npm run build first`);
@@ -37,7 +45,7 @@ export async function startBrowserMode(o: { name: string; chromiumArgs?: string[
   const rendererDir = join(dir, 'renderer');
   await cp(RENDERER, rendererDir, { recursive: true });
   const server = await startServer({
-    root,
+    root: o.root ?? root,
     dataDir,
     rendererDir,
     templatesDir: resolve('resources/templates'),

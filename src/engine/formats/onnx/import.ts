@@ -1,5 +1,6 @@
 import { parseUntrustedJson } from '../../../shared/safe-json';
 import { GRAPH_VERSION, parseGraph, type Graph, type GraphNode, type ParamValue } from '../../../shared/graph';
+import { flowLayout } from '../../../shared/layout';
 import { compileGraph, GraphError } from '../../graph';
 import { checkParam, getLayer, resolveParams } from '../../layers/registry';
 import type { ParamSpec } from '../../layers/types';
@@ -337,21 +338,6 @@ function constantValue(attrs: Attributes, where: string): OnnxConstant {
   throw new FormatError(`${where}: a Constant of kind ${attrs.names().join(', ') || 'nothing'} is not supported`);
 }
 
-/** Lays imported nodes out left to right by depth, when the file did not record positions. */
-function layout(nodes: { id: string; inputs: string[] }[]): Map<string, { x: number; y: number }> {
-  const depth = new Map<string, number>();
-  const rows = new Map<number, number>();
-  const out = new Map<string, { x: number; y: number }>();
-  for (const n of nodes) {
-    const d = n.inputs.length ? Math.max(...n.inputs.map((i) => depth.get(i) ?? 0)) + 1 : 0;
-    depth.set(n.id, d);
-    const row = rows.get(d) ?? 0;
-    rows.set(d, row + 1);
-    out.set(n.id, { x: d * 180, y: row * 120 });
-  }
-  return out;
-}
-
 /**
  * Opens an ONNX model as an editable Convas graph with its weights. Reads what the ONNX exporter writes
  * and the common equivalents other tools write (Conv with pads or auto_pad, Gemm with or without transB,
@@ -412,7 +398,13 @@ export function importOnnx(bytes: Uint8Array): OnnxImport {
   if (!keep.has(inputId)) throw new FormatError('the graph output does not depend on the graph input');
   const nodes = imp.nodes.filter((n) => keep.has(n.id));
   restoreDropouts(nodes, meta, out.node);
-  const positions = layout(nodes);
+  const positions = flowLayout(
+    {
+      nodes,
+      edges: nodes.flatMap((n) => n.inputs.map((from) => ({ from: { node: from }, to: { node: n.id } }))),
+    },
+    { origin: { x: 60, y: 60 } },
+  );
 
   const graph: Graph = {
     format: 'convas-graph',

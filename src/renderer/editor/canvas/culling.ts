@@ -4,10 +4,10 @@ import type { Scene } from './scene';
 import { toGraph, type Viewport } from './viewport';
 
 /**
- * Below this zoom, node text would be a few pixels high: it is not drawn (nor the ports), which is most of the
- * cost of a frame with hundreds of nodes in view.
+ * Below DETAIL_SCALE node details would be a few pixels high: only the name is drawn (no ports, no other
+ * lines), which also keeps frames with hundreds of nodes in view cheap.
  */
-export const DETAIL_SCALE = 0.5;
+export { DETAIL_SCALE } from './geometry';
 
 /**
  * How far beyond each edge of the view, in screen pixels, the canvas is drawn. A pan of less than half of it

@@ -90,7 +90,8 @@ export function hitTest(scene: Scene, p: Point, scale: number): Hit {
       return { kind: 'node', id: scene.nodes[i].node.id };
     }
   }
-  const edgeReach = 6 / scale;
+  // 10 screen pixels either side at any zoom: an edge is as easy to hit zoomed out as in.
+  const edgeReach = 10 / scale;
   for (const e of scene.edges) {
     const c = e.curve;
     // The curve stays within its control points' box.
