@@ -70,6 +70,13 @@ describe('images behind links that leave --root', () => {
     expect(shown).not.toContain('a/0.0-secret.png');
   });
 
+  it('leave the built-in sample alone: it ships with Convas, outside any root, and is trusted', async () => {
+    const report = await api.datasetReport({ dataset: null, validationFraction: 0.2 });
+    expect(report.source).toBe('sample');
+    expect(report.skipped).toEqual([]);
+    expect(report.totals).toEqual({ train: 800, validation: 200, test: 200 });
+  });
+
   it('are still followed where there is no root (the command line, the desktop app)', async () => {
     const index = await scanDataset(join(dir, 'home', 'data'));
     expect(index.skipped).toEqual([]);

@@ -4,6 +4,7 @@ import { decodeToInput } from '../datasets/decode';
 import type { ImageEntry, InputSpec } from '../datasets/types';
 import type { AugmentPreview, AugmentSettings, DatasetReportView, Thumbnails } from '../../shared/training';
 import { pngDataUrl } from './images';
+import { TrustedDatasets } from './trusted';
 
 /** Skipped files and duplicate groups listed in the report; the warnings give the full counts. */
 const LIST_CAP = 200;
@@ -57,7 +58,8 @@ export class DatasetCache {
     if (!entry) {
       entry = inspectDataset(root, {
         validationFraction,
-        ...(this.within === undefined ? {} : { within: this.within }),
+        // The built-in sample ships with Convas: it lies outside any root the user gives, and is trusted.
+        ...(this.within === undefined || TrustedDatasets.isSample(root) ? {} : { within: this.within }),
       });
       // A failed scan is not kept: the next request tries again (the folder may be back).
       entry.catch(() => this.entries.delete(key));

@@ -309,7 +309,7 @@ export class Workbench {
       root,
       r.data.validationFraction,
       r.data.resize,
-      this.o.root,
+      TrustedDatasets.isSample(root) ? undefined : this.o.root,
     );
     try {
       this.model = LocalModel.build(compiled, weights, classes, validation);
