@@ -9,6 +9,7 @@ import {
   useKernels,
   type ConvGeometry,
   type Kernels,
+  type NormGeometry,
   type PoolGeometry,
 } from '../../src/engine';
 import { createWasmKernels, supportsRelaxedSimd, type WasmKernels } from '../../src/engine/kernels/wasm';
@@ -412,6 +413,93 @@ describe('wasm pooling matches the reference', () => {
   });
 });
 
+const NORMS: [string, NormGeometry, number][] = [
+  ['n=3 c=5 spatial 7×7 (planes not a multiple of 4)', { n: 3, c: 5, spatial: 49, epsilon: 1e-5 }, 0],
+  ['n=2 c=3 spatial 1 (a vector input: scalar tails only)', { n: 2, c: 3, spatial: 1, epsilon: 1e-5 }, 0],
+  ['n=1 c=2 spatial 33', { n: 1, c: 2, spatial: 33, epsilon: 1e-3 }, 0],
+  ['n=5 c=4 spatial 13×11, values around 20 (two-pass variance)', { n: 5, c: 4, spatial: 143, epsilon: 1e-5 }, 20],
+  ['n=32 c=16 spatial 28×28 (fashion-2conv bn1)', { n: 32, c: 16, spatial: 784, epsilon: 1e-5 }, 0],
+];
+
+describe('wasm batch norm matches the reference', () => {
+  for (const [label, g, offset] of NORMS) {
+    const size = g.n * g.c * g.spatial;
+    for (const training of [true, false]) {
+      it(`forward and backward ${label}, ${training ? 'training' : 'inference'}`, () => {
+        const x = random(size).map((v) => v + offset);
+        const gamma = random(g.c);
+        const beta = random(g.c);
+        // Inference reads these as the running statistics; training overwrites them with the batch's.
+        const running = () => [random(g.c).map((v) => v + offset), random(g.c).map((v) => v + 1.5)];
+        const [rm, rv] = running();
+        const want = {
+          mean: rm.slice(),
+          variance: rv.slice(),
+          invStd: new Float32Array(g.c),
+          y: new Float32Array(size),
+        };
+        const got = {
+          mean: rm.slice(),
+          variance: rv.slice(),
+          invStd: new Float32Array(g.c).fill(NaN),
+          y: new Float32Array(size).fill(NaN),
+        };
+        for (const [k, o] of [
+          [referenceKernels, want],
+          [wasm, got],
+        ] as const) {
+          k.batchNormForward(g, x, gamma, beta, training, o.mean, o.variance, o.invStd, o.y);
+        }
+        for (const key of ['mean', 'variance', 'invStd', 'y'] as const) {
+          expectClose(got[key], want[key], `batchNormForward ${key} ${label}`);
+        }
+
+        const dy = random(size);
+        const dg0 = random(g.c);
+        const db0 = random(g.c);
+        const wantB = { dx: new Float32Array(size), dGamma: dg0.slice(), dBeta: db0.slice() };
+        const gotB = { dx: new Float32Array(size).fill(NaN), dGamma: dg0.slice(), dBeta: db0.slice() };
+        for (const [k, o] of [
+          [referenceKernels, wantB],
+          [wasm, gotB],
+        ] as const) {
+          k.batchNormBackward(g, x, dy, gamma, training, want.mean, want.invStd, o.dx, o.dGamma, o.dBeta);
+        }
+        for (const key of ['dx', 'dGamma', 'dBeta'] as const) {
+          expectClose(gotB[key], wantB[key], `batchNormBackward ${key} ${label}`);
+        }
+      });
+    }
+  }
+
+  it('the reference normalises each channel to mean 0 and variance 1 in training', () => {
+    const g = { n: 4, c: 3, spatial: 10, epsilon: 0 };
+    const x = random(120).map((v, i) => 5 * v + (i % 7));
+    const y = new Float32Array(120);
+    const ones = new Float32Array(3).fill(1);
+    const zeros = new Float32Array(3);
+    referenceKernels.batchNormForward(
+      g,
+      x,
+      ones,
+      zeros,
+      true,
+      new Float32Array(3),
+      new Float32Array(3),
+      new Float32Array(3),
+      y,
+    );
+    for (let c = 0; c < 3; c++) {
+      const vals: number[] = [];
+      for (let b = 0; b < 4; b++) vals.push(...y.subarray((b * 3 + c) * 10, (b * 3 + c + 1) * 10));
+      const m = vals.reduce((a, v) => a + v, 0) / vals.length;
+      const v = vals.reduce((a, u) => a + (u - m) ** 2, 0) / vals.length;
+      expect(Math.abs(m)).toBeLessThan(1e-5);
+      expect(Math.abs(v - 1)).toBeLessThan(1e-4);
+    }
+  });
+});
+
 describe('wasm memory is reused between calls', () => {
   it('grows on the first call of each kernel and size, never again for repeats or smaller calls', async () => {
     const k = await createWasmKernels({ variant: 'simd' });
@@ -433,12 +521,16 @@ describe('wasm memory is reused between calls', () => {
   });
 });
 
-/** input 1×12×12 → conv 3×3 pad 1 → relu → maxpool → conv 3×3 s2 same → relu → avgpool → flatten → dense 10. */
+/**
+ * input 1×12×12 → conv 3×3 pad 1 → batch norm → relu → maxpool → conv 3×3 s2 same → relu → avgpool → flatten →
+ * dense 10.
+ */
 function smallCnn(): Network {
   return new Network(
     chain(
       ['x', 'input', { channels: 1, height: 12, width: 12 }],
       ['c1', 'conv2d', { filters: 5, kernelH: 3, kernelW: 3, stride: 1, padding: 1 }],
+      ['b1', 'batchnorm'],
       ['r1', 'relu'],
       ['p1', 'maxpool2d', { size: 2, stride: 2, padding: 0 }],
       ['c2', 'conv2d', { filters: 7, kernelH: 3, kernelW: 3, stride: 2, padding: 'same' }],
@@ -510,5 +602,22 @@ describe('the relaxed-SIMD (fused multiply-add) build', () => {
       relaxed.conv2dForward(g, x, kernel, bias, got);
       expectClose(got, want, `relaxed conv2dForward ${label}`);
     }
+    const [label, g] = NORMS[3];
+    const x = random(g.n * g.c * g.spatial).map((v) => v + 20);
+    const [gamma, beta] = [random(g.c), random(g.c)];
+    const stats = () => [1, 2, 3].map(() => new Float32Array(g.c));
+    const [wm, wv, wi] = stats();
+    const [gm, gv, gi] = stats();
+    const want = new Float32Array(x.length);
+    const got = new Float32Array(x.length);
+    referenceKernels.batchNormForward(g, x, gamma, beta, true, wm, wv, wi, want);
+    relaxed.batchNormForward(g, x, gamma, beta, true, gm, gv, gi, got);
+    expectClose(got, want, `relaxed batchNormForward ${label}`);
+    const dy = random(x.length);
+    const [wdg, wdb, gdg, gdb] = [...stats(), ...stats()];
+    referenceKernels.batchNormBackward(g, x, dy, gamma, true, wm, wi, want, wdg, wdb);
+    relaxed.batchNormBackward(g, x, dy, gamma, true, wm, wi, got, gdg, gdb);
+    expectClose(got, want, `relaxed batchNormBackward dx ${label}`);
+    expectClose(gdg, wdg, `relaxed batchNormBackward dGamma ${label}`);
   });
 });

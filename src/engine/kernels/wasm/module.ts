@@ -57,6 +57,34 @@ export interface KernelExports {
   maxPoolBackward(dy: number, argmax: number, dx: number): void;
   avgPoolForward(x: number, y: number): void;
   avgPoolBackward(dy: number, dx: number): void;
+  batchNormForward(
+    n: number,
+    c: number,
+    spatial: number,
+    epsilon: number,
+    x: number,
+    gamma: number,
+    beta: number,
+    training: number,
+    mean: number,
+    variance: number,
+    invStd: number,
+    y: number,
+  ): void;
+  batchNormBackward(
+    n: number,
+    c: number,
+    spatial: number,
+    x: number,
+    dy: number,
+    gamma: number,
+    training: number,
+    mean: number,
+    invStd: number,
+    dx: number,
+    dGamma: number,
+    dBeta: number,
+  ): void;
 }
 
 const WASM_HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];

@@ -1,4 +1,4 @@
-import type { ConvGeometry, Kernels, PoolGeometry } from '../types';
+import type { ConvGeometry, Kernels, NormGeometry, PoolGeometry } from '../types';
 import type { WasmArena } from './arena';
 import type { KernelExports, WasmVariant } from './module';
 
@@ -17,7 +17,7 @@ function need(op: string, name: string, arr: Float32Array | Int32Array, count: n
 }
 
 /** Throws unless every geometry field is a whole number ≥ 0 (stride ≥ 1): the module trusts them for addressing. */
-function checkGeometry(op: string, g: ConvGeometry | PoolGeometry): void {
+function checkGeometry(op: string, g: ConvGeometry | PoolGeometry | Omit<NormGeometry, 'epsilon'>): void {
   for (const [key, value] of Object.entries(g)) {
     if (!Number.isInteger(value) || value < (key === 'stride' ? 1 : 0)) {
       throw new Error(
@@ -186,6 +186,85 @@ export function bindKernels(ex: KernelExports, arena: WasmArena, variant: WasmVa
       arena.write(pdy, dy, outputs);
       ex.avgPoolBackward(pdy, pdx);
       arena.read(pdx, dx, inputs);
+    },
+
+    batchNormForward(g, x, gamma, beta, training, mean, variance, invStd, y) {
+      const { n, c, spatial } = g;
+      checkGeometry('batchNormForward', { n, c, spatial });
+      const size = n * c * spatial;
+      need('batchNormForward', 'x', x, size, 'n·c·spatial');
+      need('batchNormForward', 'y', y, size, 'n·c·spatial');
+      for (const [name, arr] of [
+        ['gamma', gamma],
+        ['beta', beta],
+        ['mean', mean],
+        ['variance', variance],
+        ['invStd', invStd],
+      ] as const) {
+        need('batchNormForward', name, arr, c, 'one per channel');
+      }
+      arena.begin();
+      const px = arena.take(size);
+      const py = arena.take(size);
+      const pg = arena.take(c);
+      const pb = arena.take(c);
+      const pm = arena.take(c);
+      const pv = arena.take(c);
+      const pi = arena.take(c);
+      arena.commit('batchNormForward');
+      arena.write(px, x, size);
+      arena.write(pg, gamma, c);
+      arena.write(pb, beta, c);
+      if (!training) {
+        arena.write(pm, mean, c);
+        arena.write(pv, variance, c);
+      }
+      ex.batchNormForward(n, c, spatial, g.epsilon, px, pg, pb, +training, pm, pv, pi, py);
+      arena.read(py, y, size);
+      arena.read(pi, invStd, c);
+      if (training) {
+        arena.read(pm, mean, c);
+        arena.read(pv, variance, c);
+      }
+    },
+
+    batchNormBackward(g, x, dy, gamma, training, mean, invStd, dx, dGamma, dBeta) {
+      const { n, c, spatial } = g;
+      checkGeometry('batchNormBackward', { n, c, spatial });
+      const size = n * c * spatial;
+      need('batchNormBackward', 'x', x, size, 'n·c·spatial');
+      need('batchNormBackward', 'dy', dy, size, 'n·c·spatial');
+      need('batchNormBackward', 'dx', dx, size, 'n·c·spatial');
+      for (const [name, arr] of [
+        ['gamma', gamma],
+        ['mean', mean],
+        ['invStd', invStd],
+        ['dGamma', dGamma],
+        ['dBeta', dBeta],
+      ] as const) {
+        need('batchNormBackward', name, arr, c, 'one per channel');
+      }
+      arena.begin();
+      const px = arena.take(size);
+      const pdy = arena.take(size);
+      const pdx = arena.take(size);
+      const pg = arena.take(c);
+      const pm = arena.take(c);
+      const pi = arena.take(c);
+      const pdg = arena.take(c);
+      const pdb = arena.take(c);
+      arena.commit('batchNormBackward');
+      arena.write(px, x, size);
+      arena.write(pdy, dy, size);
+      arena.write(pg, gamma, c);
+      arena.write(pm, mean, c);
+      arena.write(pi, invStd, c);
+      arena.write(pdg, dGamma, c);
+      arena.write(pdb, dBeta, c);
+      ex.batchNormBackward(n, c, spatial, px, pdy, pg, +training, pm, pi, pdx, pdg, pdb);
+      arena.read(pdx, dx, size);
+      arena.read(pdg, dGamma, c);
+      arena.read(pdb, dBeta, c);
     },
   };
 }

@@ -22,3 +22,4 @@ export {
 } from './conv';
 export { setConvGeometry } from './conv-geometry';
 export { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, setPoolGeometry } from './pool';
+export { batchNormBackward, batchNormForward } from './batchnorm';
