@@ -13,7 +13,9 @@ import {
   type PoolGeometry,
 } from '../../src/engine';
 import { createWasmKernels, supportsRelaxedSimd, type WasmKernels } from '../../src/engine/kernels/wasm';
+import { WasmArena } from '../../src/engine/kernels/wasm/arena';
 import { instantiateKernels, type KernelExports } from '../../src/engine/kernels/wasm/module';
+import { bindKernels } from '../../src/engine/kernels/wasm/wasm-kernels';
 import { chain } from '../helpers/graphs';
 
 /**
@@ -160,6 +162,12 @@ const CONVS: [string, ConvGeometry][] = [
   ['n=2 c=1 28×28 f=6 k=5 s=1 pad 2 (LeNet)', convGeometry(2, 1, 28, 28, 6, 5, 5, 1, [2, 2, 2, 2])],
   ['n=1 c=16 10×10 f=17 k=3 s=1 pad 0 (K = 144, M ragged)', convGeometry(1, 16, 10, 10, 17, 3, 3, 1, [0, 0, 0, 0])],
   ['n=1 c=32 9×9 f=5 k=3 s=1 pad 1 (K = 288 crosses a K block)', convGeometry(1, 32, 9, 9, 5, 3, 3, 1, [1, 1, 1, 1])],
+  // Backward input at stride 1 runs as a forward convolution of dy (see wasm-kernels.ts): these reach its edges.
+  ['n=2 c=5 9×7 f=1 k=3 s=1 pad 1 (one filter: dx has 5 channels)', convGeometry(2, 5, 9, 7, 1, 3, 3, 1, [1, 1, 1, 1])],
+  ['n=3 c=16 14×14 f=32 k=3 s=1 same (fashion-2conv conv2)', convGeometry(3, 16, 14, 14, 32, 3, 3, 1, [1, 1, 1, 1])],
+  ['n=2 c=3 10×9 f=4 k=3×2 s=1 pad top/left only', convGeometry(2, 3, 10, 9, 4, 3, 2, 1, [1, 0, 1, 0])],
+  ['n=1 c=2 5×5 f=3 k=3 s=1 pad 3 (wider than the kernel)', convGeometry(1, 2, 5, 5, 3, 3, 3, 1, [3, 3, 3, 3])],
+  ['n=2 c=3 6×5 f=4 k=5 s=1 pad 0 (1×2 outputs)', convGeometry(2, 3, 6, 5, 4, 5, 4, 1, [0, 0, 0, 0])],
 ];
 
 describe('wasm convolution matches the reference', () => {
@@ -207,6 +215,32 @@ describe('wasm convolution matches the reference', () => {
       }
     });
   }
+
+  it('backward input at stride 1 with padding runs as a direct forward convolution; strided or unpadded, through GEMM', async () => {
+    const raw = await instantiateKernels('simd');
+    const calls: string[] = [];
+    const spied: KernelExports = {
+      ...raw,
+      conv2dForward: (...a) => (calls.push('forward'), raw.conv2dForward(...a)),
+      conv2dBackwardInput: (...a) => (calls.push('gemm'), raw.conv2dBackwardInput(...a)),
+    };
+    const k = bindKernels(spied, new WasmArena(raw.memory, raw.scratchBase()), 'simd');
+    for (const [label, g, path] of [
+      ['fashion-2conv conv2', convGeometry(2, 16, 14, 14, 32, 3, 3, 1, [1, 1, 1, 1]), 'forward'],
+      ['stride 2', convGeometry(2, 2, 13, 13, 8, 3, 3, 2, [1, 1, 1, 1]), 'gemm'],
+      ['unpadded 5×5 (LeNet conv2)', convGeometry(2, 6, 14, 14, 16, 5, 5, 1, [0, 0, 0, 0]), 'gemm'],
+    ] as const) {
+      calls.length = 0;
+      const dy = random(g.n * g.f * g.oh * g.ow);
+      const kernel = random(g.f * g.c * g.kh * g.kw);
+      const want = new Float32Array(g.n * g.c * g.h * g.w);
+      const got = new Float32Array(want.length).fill(NaN);
+      referenceKernels.conv2dBackwardInput(g, dy, kernel, want);
+      k.conv2dBackwardInput(g, dy, kernel, got);
+      expect(calls, label).toEqual([path]);
+      expectClose(got, want, `conv2dBackwardInput ${label}`);
+    }
+  });
 
   it('names the geometry value at fault', () => {
     const g = { ...convGeometry(1, 1, 4, 4, 1, 3, 3, 1, [0, 0, 0, 0]), stride: 0 };

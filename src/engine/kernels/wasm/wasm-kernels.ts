@@ -44,6 +44,48 @@ export function bindKernels(ex: KernelExports, arena: WasmArena, variant: WasmVa
     return { inputs: g.n * g.c * g.h * g.w, outputs: g.n * g.c * g.oh * g.ow };
   };
 
+  let flipped = new Float32Array(0);
+  /**
+   * At stride 1 the input gradient is itself a convolution: dy (f channels, oh×ow) correlated with the kernel turned
+   * 180° and transposed to [c, f, kh, kw], padded by kh−1−padTop above and kw−1−padLeft on the left, h×w outputs
+   * (rows and columns of dy past its end read as zeros). So it runs on the direct forward kernels, at forward's
+   * speed, instead of GEMM + col2im's scatter. Returns false, leaving dx alone, when the direct path does not take
+   * that geometry (padding wider than the kernel, or a plan it declines) or it would multiply mostly padding.
+   */
+  const backwardInputAsForward = (g: ConvGeometry, dy: Float32Array, kernel: Float32Array, dx: Float32Array) => {
+    const padTop = g.kh - 1 - g.padTop;
+    const padLeft = g.kw - 1 - g.padLeft;
+    if (g.stride !== 1 || padTop < 0 || padLeft < 0) return false;
+    // An unpadded ('valid') convolution's dy is padded all round here, and the tiles multiply those zeros too
+    // (LeNet's second convolution: 14×14 outputs from 10×10, twice the work); GEMM + col2im does less then.
+    if (g.h * g.w * 4 > g.oh * g.ow * 5) return false;
+    ex.setConvGeometry(g.n, g.f, g.oh, g.ow, g.c, g.kh, g.kw, 1, padTop, padLeft, g.h, g.w);
+    if (ex.conv2dForwardPath() === 0) return false;
+    const taps = g.kh * g.kw;
+    const size = g.f * g.c * taps;
+    if (flipped.length < size) flipped = new Float32Array(size);
+    for (let f = 0; f < g.f; f++) {
+      for (let c = 0; c < g.c; c++) {
+        const from = (f * g.c + c) * taps;
+        const to = (c * g.f + f) * taps + taps - 1;
+        for (let t = 0; t < taps; t++) flipped[to - t] = kernel[from + t];
+      }
+    }
+    const xs = g.n * g.c * g.h * g.w;
+    const ys = g.n * g.f * g.oh * g.ow;
+    arena.begin();
+    const pdy = arena.take(ys);
+    const pk = arena.take(size);
+    const pdx = arena.take(xs);
+    const scratch = arena.take(ex.conv2dForwardScratch());
+    arena.commit('conv2dBackwardInput');
+    arena.write(pdy, dy, ys);
+    arena.write(pk, flipped, size);
+    ex.conv2dForward(pdy, pk, 0, 0, pdx, scratch);
+    arena.read(pdx, dx, xs);
+    return true;
+  };
+
   return {
     name: `wasm-${variant}`,
     variant,
@@ -94,6 +136,8 @@ export function bindKernels(ex: KernelExports, arena: WasmArena, variant: WasmVa
       need('conv2dBackwardInput', 'dy', dy, ys, 'n·f·oh·ow');
       need('conv2dBackwardInput', 'kernel', kernel, g.f * ckk, 'f·c·kh·kw');
       need('conv2dBackwardInput', 'dx', dx, xs, 'n·c·h·w');
+      if (backwardInputAsForward(g, dy, kernel, dx)) return;
+      ex.setConvGeometry(g.n, g.c, g.h, g.w, g.f, g.kh, g.kw, g.stride, g.padTop, g.padLeft, g.oh, g.ow);
       arena.begin();
       const pdy = arena.take(ys);
       const pk = arena.take(g.f * ckk);
