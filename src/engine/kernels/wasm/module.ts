@@ -41,6 +41,8 @@ export interface KernelExports {
   conv2dForwardPath(): number;
   conv2dForward(x: number, kernel: number, bias: number, hasBias: number, y: number, col: number): void;
   conv2dBackwardInput(dy: number, kernel: number, dx: number, col: number): void;
+  /** Floats of scratch conv2dBackwardFilter needs for the geometry just set (direct at stride 1, else im2col's). */
+  conv2dBackwardFilterScratch(): number;
   conv2dBackwardFilter(x: number, dy: number, dKernel: number, dBias: number, hasBias: number, col: number): void;
   setPoolGeometry(
     n: number,

@@ -163,7 +163,7 @@ export function bindKernels(ex: KernelExports, arena: WasmArena, variant: WasmVa
       const pdy = arena.take(ys);
       const pdk = arena.take(g.f * ckk);
       const pdb = arena.take(dBias ? g.f : 0);
-      const col = arena.take(ckk * ohw);
+      const col = arena.take(ex.conv2dBackwardFilterScratch());
       arena.commit('conv2dBackwardFilter');
       arena.write(px, x, xs);
       arena.write(pdy, dy, ys);
