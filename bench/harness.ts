@@ -32,11 +32,16 @@ export function printResult(value: unknown): void {
 /**
  * Runs `file` with `args` in a fresh Node process (with this process's loader flags, so TypeScript runs as it
  * does here) and resolves with the value it printed through printResult. Its other output lines are passed to
- * `onLine` as they come (the child's notes), stderr included.
+ * `onLine` as they come (the child's notes), stderr included. `nodeFlags` go to Node (V8 flags, say).
  */
-export function runChild<T>(file: string | URL, args: string[], onLine: (line: string) => void): Promise<T> {
+export function runChild<T>(
+  file: string | URL,
+  args: string[],
+  onLine: (line: string) => void,
+  nodeFlags: string[] = [],
+): Promise<T> {
   const path = typeof file === 'string' && !file.startsWith('file:') ? file : fileURLToPath(file);
-  return runCommand<T>(process.execPath, [...process.execArgv, path, ...args], onLine);
+  return runCommand<T>(process.execPath, [...nodeFlags, ...process.execArgv, path, ...args], onLine);
 }
 
 /** Runs any program that prints its result as printResult does (a Python peer, say); resolves with that value. */

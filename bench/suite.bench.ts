@@ -15,6 +15,11 @@
  *   options: --rounds N (default 5) --seconds S (one timed run, default 1.5) --graphs lenet5,mlp (a subset)
  *            --rows convas-1t,torch-1t (a subset of convas-1t, convas-all, torch-1t, torch-all, tfjs-wasm-patched)
  *            --python PATH (default /usr/bin/python3) --no-ceiling
+ *            --plain-simd (Convas on the plain 128-bit SIMD build even where relaxed SIMD could be turned on)
+ *
+ * Convas's rows run Node with relaxed SIMD turned on (--experimental-wasm-relaxed-simd), so that its kernels take
+ * the fused multiply-add build as they do in the desktop app: Electron's V8 (and Node 22+) has relaxed SIMD on by
+ * default, Node 20 only behind that flag. --plain-simd measures the build Node 20 runs without it.
  *   internal: --row NAME --graph G (measure one row in this process), --row ceiling
  */
 import { spawnSync } from 'node:child_process';
@@ -122,6 +127,7 @@ async function parent(): Promise<void> {
   const pass = seconds ? ['--seconds', seconds] : [];
   const script = fileURLToPath(new URL('./torch-row.py', import.meta.url));
   const all = availableParallelism();
+  const v8Flags = process.argv.includes('--plain-simd') ? [] : ['--experimental-wasm-relaxed-simd'];
   const before = loadavg()[0];
   const measure = (r: Row): Promise<Measured> => {
     if (r.kind.startsWith('torch')) {
@@ -150,7 +156,7 @@ async function parent(): Promise<void> {
         log,
       );
     }
-    return runChild<Measured>(import.meta.url, ['--row', r.kind, '--graph', r.graph, ...pass], log);
+    return runChild<Measured>(import.meta.url, ['--row', r.kind, '--graph', r.graph, ...pass], log, v8Flags);
   };
   try {
     for (let round = 0; round < rounds; round++) {
@@ -167,7 +173,7 @@ async function parent(): Promise<void> {
   if (!process.argv.includes('--no-ceiling')) {
     process.stderr.write('measuring the kernels (GEMM, one convolution), Convas and PyTorch, one thread…\n');
     ceiling = {
-      convas: await runChild<Record<string, number>>(import.meta.url, ['--row', 'ceiling'], log),
+      convas: await runChild<Record<string, number>>(import.meta.url, ['--row', 'ceiling'], log, v8Flags),
       torch: torch
         ? await runCommand<Record<string, number>>(
             python,
@@ -247,7 +253,10 @@ async function parent(): Promise<void> {
     out.push(
       ...pad([
         ['', ...keys],
-        ['convas (wasm 128-bit SIMD)', ...keys.map((k) => fmt(ceiling.convas![k], 1))],
+        [
+          `convas (${v8Flags.length ? 'wasm relaxed SIMD, FMA' : 'wasm 128-bit SIMD'})`,
+          ...keys.map((k) => fmt(ceiling.convas![k], 1)),
+        ],
         ...(ceiling.torch ? [['pytorch', ...keys.map((k) => fmt(ceiling.torch![k], 1))]] : []),
       ]).map((l) => `  ${l}`),
     );
