@@ -168,6 +168,9 @@ const CONVS: [string, ConvGeometry][] = [
   ['n=2 c=3 10×9 f=4 k=3×2 s=1 pad top/left only', convGeometry(2, 3, 10, 9, 4, 3, 2, 1, [1, 0, 1, 0])],
   ['n=1 c=2 5×5 f=3 k=3 s=1 pad 3 (wider than the kernel)', convGeometry(1, 2, 5, 5, 3, 3, 3, 1, [3, 3, 3, 3])],
   ['n=2 c=3 6×5 f=4 k=5 s=1 pad 0 (1×2 outputs)', convGeometry(2, 3, 6, 5, 4, 5, 4, 1, [0, 0, 0, 0])],
+  // The kernel gradient's two loops (assembly/filter-grad.ts): rows of 4 padded one by one, and the whole map at once.
+  ['n=2 c=3 6×4 f=5 k=3 s=1 pad 1 (4-pixel rows)', convGeometry(2, 3, 6, 4, 5, 3, 3, 1, [1, 1, 1, 1])],
+  ['n=2 c=2 7×13 f=9 k=3×5 s=1 pad 1/2 (one loop over the map)', convGeometry(2, 2, 7, 13, 9, 3, 5, 1, [1, 1, 2, 2])],
 ];
 
 describe('wasm convolution matches the reference', () => {

@@ -15,10 +15,12 @@ import { copyRun, madd, sum } from './simd';
  * Against im2col + GEMM: the same multiply-adds, without writing a column matrix per image and packing it again.
  */
 
-let OWP = 0; // output row length rounded up to 4 pixels
+let OWP = 0; // floats per row of padded dy: OW rounded up to 4, or RSX when FLAT
 let RSX = 0; // row stride of the padded image, in floats
 let PSX = 0; // plane stride of the padded image
 let KT = 0; // taps per filter: C·KH·KW
+let FLAT = false; // dy rows padded to the image's row stride: one loop over the whole map (see useDirectBackwardFilter)
+let DYP = 0; // floats per filter of padded dy, a multiple of 4
 
 function up16(n: i32): i32 {
   return (n + 15) & ~15;
@@ -29,17 +31,28 @@ export function useDirectBackwardFilter(): bool {
   if (S != 1 || N <= 0 || F <= 0 || OH <= 0 || OW <= 0) return false;
   KT = C * KH * KW;
   if (KT <= 0) return false;
-  OWP = (OW + 3) & ~3;
+  // FLAT: dy's rows padded with zeros to the padded image's row stride, so that pixel p of dy and its input for a tap
+  // are the same distance apart all over the map, and one loop of 4-pixel steps walks the whole map (a loop per row
+  // of 14 or 16 pixels is mostly overhead). It computes KW − 1 wasted lanes a row, so rows short against the kernel
+  // (4 pixels of a 3-wide kernel: 6 lanes) are padded to 4 pixels instead, each row its own loop.
+  const rsFlat = OW + KW - 1;
+  const owp = (OW + 3) & ~3;
+  FLAT = rsFlat <= owp + (owp >> 2);
+  OWP = FLAT ? rsFlat : owp;
   // Rows of 5 or 6 pixels would compute 8: more than a quarter wasted, im2col + GEMM does better.
-  if (OWP * 4 > OW * 5) return false;
-  RSX = OWP + KW - 1;
+  if (!FLAT && owp * 4 > OW * 5) return false;
+  RSX = FLAT ? rsFlat : owp + KW - 1;
   PSX = (OH + KH - 1) * RSX;
+  DYP = (OH * OWP + 3) & ~3;
   return true;
 }
 
-/** Floats of scratch: the padded image, the padded dy of one image, the tap offsets and the 4-lane partial sums. */
+/**
+ * Floats of scratch: the padded image (with a row of slack: FLAT's last steps read past its last row), the padded
+ * dy of one image, the tap offsets and the 4-lane partial sums.
+ */
 export function directBackwardFilterScratch(): i32 {
-  return up16(C * PSX) + up16(F * OH * OWP) + up16(KT) + F * KT * 4;
+  return up16(C * PSX + RSX + 4) + up16(F * DYP) + up16(KT) + F * KT * 4;
 }
 
 /**
@@ -50,6 +63,7 @@ export function directBackwardFilterScratch(): i32 {
 function gradTile(
   rows: i32,
   taps: i32,
+  flat: bool,
   dyb: usize,
   plane: usize,
   x: usize,
@@ -68,10 +82,13 @@ function gradTile(
   let a31 = rows > 1 && taps > 1 ? v128.load(acc + 3 * accRow, 16) : a00;
   const rowBytes = (<usize>OWP) << 2;
   const xRowBytes = (<usize>RSX) << 2;
+  // FLAT: the whole padded map as one row (dy and the image share the row stride).
+  const lines = flat ? 1 : OH;
+  const lineBytes = flat ? (<usize>DYP) << 2 : rowBytes;
   let d = dyb;
   let xr = x;
-  for (let oy = 0; oy < OH; oy++, d += rowBytes, xr += xRowBytes) {
-    for (let o: usize = 0; o < rowBytes; o += 16) {
+  for (let oy = 0; oy < lines; oy++, d += rowBytes, xr += xRowBytes) {
+    for (let o: usize = 0; o < lineBytes; o += 16) {
       const x0 = v128.load(xr + o + o0);
       const x1 = taps > 1 ? v128.load(xr + o + o1) : x0;
       const d0 = v128.load(d + o);
@@ -114,11 +131,11 @@ export function directBackwardFilter(
   scratch: usize,
 ): void {
   const padded = scratch;
-  const dyPad = padded + ((<usize>up16(C * PSX)) << 2);
-  const offsets = dyPad + ((<usize>up16(F * OH * OWP)) << 2);
+  const dyPad = padded + ((<usize>up16(C * PSX + RSX + 4)) << 2);
+  const offsets = dyPad + ((<usize>up16(F * DYP)) << 2);
   const partial = offsets + ((<usize>up16(KT)) << 2);
-  memory.fill(padded, 0, (<usize>(C * PSX)) << 2);
-  memory.fill(dyPad, 0, (<usize>(F * OH * OWP)) << 2);
+  memory.fill(padded, 0, (<usize>(C * PSX + RSX + 4)) << 2);
+  memory.fill(dyPad, 0, (<usize>(F * DYP)) << 2);
   memory.fill(partial, 0, (<usize>(F * KT * 4)) << 2);
   let t = 0;
   for (let ci = 0; ci < C; ci++) {
@@ -130,7 +147,7 @@ export function directBackwardFilter(
   const rows = min(H, OH + KH - 1 - PAD_TOP);
   const cols = min(W, RSX - PAD_LEFT);
   const ohw = OH * OW;
-  const plane = (<usize>(OH * OWP)) << 2;
+  const plane = (<usize>DYP) << 2;
   const accRow = (<usize>(KT * 4)) << 2;
   for (let img = 0; img < N; img++) {
     const xi = x + ((<usize>(img * C * H * W)) << 2);
@@ -142,8 +159,10 @@ export function directBackwardFilter(
         copyRun(to + ((<usize>(iy * RSX)) << 2), from + ((<usize>(iy * W)) << 2), cols);
       }
     }
-    for (let r = 0; r < F * OH; r++) {
-      copyRun(dyPad + ((<usize>(r * OWP)) << 2), dyi + ((<usize>(r * OW)) << 2), OW);
+    for (let f = 0; f < F; f++) {
+      for (let r = 0; r < OH; r++) {
+        copyRun(dyPad + ((<usize>(f * DYP + r * OWP)) << 2), dyi + ((<usize>((f * OH + r) * OW)) << 2), OW);
+      }
     }
     for (let f = 0; f < F;) {
       const four = F - f >= 4;
@@ -154,14 +173,19 @@ export function directBackwardFilter(
         const o0 = <usize>load<i32>(offsets + ((<usize>p) << 2));
         const o1 = <usize>load<i32>(offsets + ((<usize>(p + 1)) << 2));
         const acc = accF + ((<usize>p) << 4);
-        if (four) inline.always(gradTile(4, 2, dyb, plane, padded, o0, o1, acc, accRow));
-        else inline.always(gradTile(1, 2, dyb, plane, padded, o0, o1, acc, accRow));
+        if (FLAT) {
+          if (four) inline.always(gradTile(4, 2, true, dyb, plane, padded, o0, o1, acc, accRow));
+          else inline.always(gradTile(1, 2, true, dyb, plane, padded, o0, o1, acc, accRow));
+        } else {
+          if (four) inline.always(gradTile(4, 2, false, dyb, plane, padded, o0, o1, acc, accRow));
+          else inline.always(gradTile(1, 2, false, dyb, plane, padded, o0, o1, acc, accRow));
+        }
       }
       if (p < KT) {
         const o0 = <usize>load<i32>(offsets + ((<usize>p) << 2));
         const acc = accF + ((<usize>p) << 4);
-        if (four) inline.always(gradTile(4, 1, dyb, plane, padded, o0, o0, acc, accRow));
-        else inline.always(gradTile(1, 1, dyb, plane, padded, o0, o0, acc, accRow));
+        if (four) inline.always(gradTile(4, 1, FLAT, dyb, plane, padded, o0, o0, acc, accRow));
+        else inline.always(gradTile(1, 1, FLAT, dyb, plane, padded, o0, o0, acc, accRow));
       }
       f += four ? 4 : 1;
     }
