@@ -32,12 +32,22 @@ export function printResult(value: unknown): void {
 /**
  * Runs `file` with `args` in a fresh Node process (with this process's loader flags, so TypeScript runs as it
  * does here) and resolves with the value it printed through printResult. Its other output lines are passed to
- * `onLine` as they come (the child's notes), stderr included.
+ * `onLine` as they come (the child's notes), stderr included. `nodeFlags` go to Node (V8 flags, say).
  */
-export function runChild<T>(file: string | URL, args: string[], onLine: (line: string) => void): Promise<T> {
+export function runChild<T>(
+  file: string | URL,
+  args: string[],
+  onLine: (line: string) => void,
+  nodeFlags: string[] = [],
+): Promise<T> {
   const path = typeof file === 'string' && !file.startsWith('file:') ? file : fileURLToPath(file);
+  return runCommand<T>(process.execPath, [...nodeFlags, ...process.execArgv, path, ...args], onLine);
+}
+
+/** Runs any program that prints its result as printResult does (a Python peer, say); resolves with that value. */
+export function runCommand<T>(command: string, args: string[], onLine: (line: string) => void): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, path, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let result: T | undefined;
     let found = false;
     const lines = (chunk: Buffer, carry: { rest: string }) => {
@@ -58,7 +68,8 @@ export function runChild<T>(file: string | URL, args: string[], onLine: (line: s
     child.on('error', reject);
     child.on('close', (code) => {
       if (code === 0 && found) resolve(result as T);
-      else reject(new Error(`${path} ${args.join(' ')} exited with code ${code}${found ? '' : ' without a result'}`));
+      else
+        reject(new Error(`${command} ${args.join(' ')} exited with code ${code}${found ? '' : ' without a result'}`));
     });
   });
 }

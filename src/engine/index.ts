@@ -44,4 +44,12 @@ export {
 } from './optim';
 export { probabilitiesOf } from './probabilities';
 export { argmaxRows, computeLoss, evaluate, gather, Trainer, type Evaluation, type Examples } from './train';
-export { kernels, referenceKernels, useKernels, type ConvGeometry, type Kernels, type PoolGeometry } from './kernels';
+export {
+  kernels,
+  referenceKernels,
+  useKernels,
+  type ConvGeometry,
+  type Kernels,
+  type NormGeometry,
+  type PoolGeometry,
+} from './kernels';

@@ -9,10 +9,13 @@ import {
   useKernels,
   type ConvGeometry,
   type Kernels,
+  type NormGeometry,
   type PoolGeometry,
 } from '../../src/engine';
 import { createWasmKernels, supportsRelaxedSimd, type WasmKernels } from '../../src/engine/kernels/wasm';
+import { WasmArena } from '../../src/engine/kernels/wasm/arena';
 import { instantiateKernels, type KernelExports } from '../../src/engine/kernels/wasm/module';
+import { bindKernels } from '../../src/engine/kernels/wasm/wasm-kernels';
 import { chain } from '../helpers/graphs';
 
 /**
@@ -159,6 +162,15 @@ const CONVS: [string, ConvGeometry][] = [
   ['n=2 c=1 28×28 f=6 k=5 s=1 pad 2 (LeNet)', convGeometry(2, 1, 28, 28, 6, 5, 5, 1, [2, 2, 2, 2])],
   ['n=1 c=16 10×10 f=17 k=3 s=1 pad 0 (K = 144, M ragged)', convGeometry(1, 16, 10, 10, 17, 3, 3, 1, [0, 0, 0, 0])],
   ['n=1 c=32 9×9 f=5 k=3 s=1 pad 1 (K = 288 crosses a K block)', convGeometry(1, 32, 9, 9, 5, 3, 3, 1, [1, 1, 1, 1])],
+  // Backward input at stride 1 runs as a forward convolution of dy (see wasm-kernels.ts): these reach its edges.
+  ['n=2 c=5 9×7 f=1 k=3 s=1 pad 1 (one filter: dx has 5 channels)', convGeometry(2, 5, 9, 7, 1, 3, 3, 1, [1, 1, 1, 1])],
+  ['n=3 c=16 14×14 f=32 k=3 s=1 same (fashion-2conv conv2)', convGeometry(3, 16, 14, 14, 32, 3, 3, 1, [1, 1, 1, 1])],
+  ['n=2 c=3 10×9 f=4 k=3×2 s=1 pad top/left only', convGeometry(2, 3, 10, 9, 4, 3, 2, 1, [1, 0, 1, 0])],
+  ['n=1 c=2 5×5 f=3 k=3 s=1 pad 3 (wider than the kernel)', convGeometry(1, 2, 5, 5, 3, 3, 3, 1, [3, 3, 3, 3])],
+  ['n=2 c=3 6×5 f=4 k=5 s=1 pad 0 (1×2 outputs)', convGeometry(2, 3, 6, 5, 4, 5, 4, 1, [0, 0, 0, 0])],
+  // The kernel gradient's two loops (assembly/filter-grad.ts): rows of 4 padded one by one, and the whole map at once.
+  ['n=2 c=3 6×4 f=5 k=3 s=1 pad 1 (4-pixel rows)', convGeometry(2, 3, 6, 4, 5, 3, 3, 1, [1, 1, 1, 1])],
+  ['n=2 c=2 7×13 f=9 k=3×5 s=1 pad 1/2 (one loop over the map)', convGeometry(2, 2, 7, 13, 9, 3, 5, 1, [1, 1, 2, 2])],
 ];
 
 describe('wasm convolution matches the reference', () => {
@@ -206,6 +218,32 @@ describe('wasm convolution matches the reference', () => {
       }
     });
   }
+
+  it('backward input at stride 1 with padding runs as a direct forward convolution; strided or unpadded, through GEMM', async () => {
+    const raw = await instantiateKernels('simd');
+    const calls: string[] = [];
+    const spied: KernelExports = {
+      ...raw,
+      conv2dForward: (...a) => (calls.push('forward'), raw.conv2dForward(...a)),
+      conv2dBackwardInput: (...a) => (calls.push('gemm'), raw.conv2dBackwardInput(...a)),
+    };
+    const k = bindKernels(spied, new WasmArena(raw.memory, raw.scratchBase()), 'simd');
+    for (const [label, g, path] of [
+      ['fashion-2conv conv2', convGeometry(2, 16, 14, 14, 32, 3, 3, 1, [1, 1, 1, 1]), 'forward'],
+      ['stride 2', convGeometry(2, 2, 13, 13, 8, 3, 3, 2, [1, 1, 1, 1]), 'gemm'],
+      ['unpadded 5×5 (LeNet conv2)', convGeometry(2, 6, 14, 14, 16, 5, 5, 1, [0, 0, 0, 0]), 'gemm'],
+    ] as const) {
+      calls.length = 0;
+      const dy = random(g.n * g.f * g.oh * g.ow);
+      const kernel = random(g.f * g.c * g.kh * g.kw);
+      const want = new Float32Array(g.n * g.c * g.h * g.w);
+      const got = new Float32Array(want.length).fill(NaN);
+      referenceKernels.conv2dBackwardInput(g, dy, kernel, want);
+      k.conv2dBackwardInput(g, dy, kernel, got);
+      expect(calls, label).toEqual([path]);
+      expectClose(got, want, `conv2dBackwardInput ${label}`);
+    }
+  });
 
   it('names the geometry value at fault', () => {
     const g = { ...convGeometry(1, 1, 4, 4, 1, 3, 3, 1, [0, 0, 0, 0]), stride: 0 };
@@ -412,6 +450,93 @@ describe('wasm pooling matches the reference', () => {
   });
 });
 
+const NORMS: [string, NormGeometry, number][] = [
+  ['n=3 c=5 spatial 7×7 (planes not a multiple of 4)', { n: 3, c: 5, spatial: 49, epsilon: 1e-5 }, 0],
+  ['n=2 c=3 spatial 1 (a vector input: scalar tails only)', { n: 2, c: 3, spatial: 1, epsilon: 1e-5 }, 0],
+  ['n=1 c=2 spatial 33', { n: 1, c: 2, spatial: 33, epsilon: 1e-3 }, 0],
+  ['n=5 c=4 spatial 13×11, values around 20 (two-pass variance)', { n: 5, c: 4, spatial: 143, epsilon: 1e-5 }, 20],
+  ['n=32 c=16 spatial 28×28 (fashion-2conv bn1)', { n: 32, c: 16, spatial: 784, epsilon: 1e-5 }, 0],
+];
+
+describe('wasm batch norm matches the reference', () => {
+  for (const [label, g, offset] of NORMS) {
+    const size = g.n * g.c * g.spatial;
+    for (const training of [true, false]) {
+      it(`forward and backward ${label}, ${training ? 'training' : 'inference'}`, () => {
+        const x = random(size).map((v) => v + offset);
+        const gamma = random(g.c);
+        const beta = random(g.c);
+        // Inference reads these as the running statistics; training overwrites them with the batch's.
+        const running = () => [random(g.c).map((v) => v + offset), random(g.c).map((v) => v + 1.5)];
+        const [rm, rv] = running();
+        const want = {
+          mean: rm.slice(),
+          variance: rv.slice(),
+          invStd: new Float32Array(g.c),
+          y: new Float32Array(size),
+        };
+        const got = {
+          mean: rm.slice(),
+          variance: rv.slice(),
+          invStd: new Float32Array(g.c).fill(NaN),
+          y: new Float32Array(size).fill(NaN),
+        };
+        for (const [k, o] of [
+          [referenceKernels, want],
+          [wasm, got],
+        ] as const) {
+          k.batchNormForward(g, x, gamma, beta, training, o.mean, o.variance, o.invStd, o.y);
+        }
+        for (const key of ['mean', 'variance', 'invStd', 'y'] as const) {
+          expectClose(got[key], want[key], `batchNormForward ${key} ${label}`);
+        }
+
+        const dy = random(size);
+        const dg0 = random(g.c);
+        const db0 = random(g.c);
+        const wantB = { dx: new Float32Array(size), dGamma: dg0.slice(), dBeta: db0.slice() };
+        const gotB = { dx: new Float32Array(size).fill(NaN), dGamma: dg0.slice(), dBeta: db0.slice() };
+        for (const [k, o] of [
+          [referenceKernels, wantB],
+          [wasm, gotB],
+        ] as const) {
+          k.batchNormBackward(g, x, dy, gamma, training, want.mean, want.invStd, o.dx, o.dGamma, o.dBeta);
+        }
+        for (const key of ['dx', 'dGamma', 'dBeta'] as const) {
+          expectClose(gotB[key], wantB[key], `batchNormBackward ${key} ${label}`);
+        }
+      });
+    }
+  }
+
+  it('the reference normalises each channel to mean 0 and variance 1 in training', () => {
+    const g = { n: 4, c: 3, spatial: 10, epsilon: 0 };
+    const x = random(120).map((v, i) => 5 * v + (i % 7));
+    const y = new Float32Array(120);
+    const ones = new Float32Array(3).fill(1);
+    const zeros = new Float32Array(3);
+    referenceKernels.batchNormForward(
+      g,
+      x,
+      ones,
+      zeros,
+      true,
+      new Float32Array(3),
+      new Float32Array(3),
+      new Float32Array(3),
+      y,
+    );
+    for (let c = 0; c < 3; c++) {
+      const vals: number[] = [];
+      for (let b = 0; b < 4; b++) vals.push(...y.subarray((b * 3 + c) * 10, (b * 3 + c + 1) * 10));
+      const m = vals.reduce((a, v) => a + v, 0) / vals.length;
+      const v = vals.reduce((a, u) => a + (u - m) ** 2, 0) / vals.length;
+      expect(Math.abs(m)).toBeLessThan(1e-5);
+      expect(Math.abs(v - 1)).toBeLessThan(1e-4);
+    }
+  });
+});
+
 describe('wasm memory is reused between calls', () => {
   it('grows on the first call of each kernel and size, never again for repeats or smaller calls', async () => {
     const k = await createWasmKernels({ variant: 'simd' });
@@ -433,12 +558,16 @@ describe('wasm memory is reused between calls', () => {
   });
 });
 
-/** input 1×12×12 → conv 3×3 pad 1 → relu → maxpool → conv 3×3 s2 same → relu → avgpool → flatten → dense 10. */
+/**
+ * input 1×12×12 → conv 3×3 pad 1 → batch norm → relu → maxpool → conv 3×3 s2 same → relu → avgpool → flatten →
+ * dense 10.
+ */
 function smallCnn(): Network {
   return new Network(
     chain(
       ['x', 'input', { channels: 1, height: 12, width: 12 }],
       ['c1', 'conv2d', { filters: 5, kernelH: 3, kernelW: 3, stride: 1, padding: 1 }],
+      ['b1', 'batchnorm'],
       ['r1', 'relu'],
       ['p1', 'maxpool2d', { size: 2, stride: 2, padding: 0 }],
       ['c2', 'conv2d', { filters: 7, kernelH: 3, kernelW: 3, stride: 2, padding: 'same' }],
@@ -510,5 +639,22 @@ describe('the relaxed-SIMD (fused multiply-add) build', () => {
       relaxed.conv2dForward(g, x, kernel, bias, got);
       expectClose(got, want, `relaxed conv2dForward ${label}`);
     }
+    const [label, g] = NORMS[3];
+    const x = random(g.n * g.c * g.spatial).map((v) => v + 20);
+    const [gamma, beta] = [random(g.c), random(g.c)];
+    const stats = () => [1, 2, 3].map(() => new Float32Array(g.c));
+    const [wm, wv, wi] = stats();
+    const [gm, gv, gi] = stats();
+    const want = new Float32Array(x.length);
+    const got = new Float32Array(x.length);
+    referenceKernels.batchNormForward(g, x, gamma, beta, true, wm, wv, wi, want);
+    relaxed.batchNormForward(g, x, gamma, beta, true, gm, gv, gi, got);
+    expectClose(got, want, `relaxed batchNormForward ${label}`);
+    const dy = random(x.length);
+    const [wdg, wdb, gdg, gdb] = [...stats(), ...stats()];
+    referenceKernels.batchNormBackward(g, x, dy, gamma, true, wm, wi, want, wdg, wdb);
+    relaxed.batchNormBackward(g, x, dy, gamma, true, wm, wi, got, gdg, gdb);
+    expectClose(got, want, `relaxed batchNormBackward dx ${label}`);
+    expectClose(gdg, wdg, `relaxed batchNormBackward dGamma ${label}`);
   });
 });

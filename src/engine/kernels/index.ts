@@ -1,7 +1,7 @@
 import { referenceKernels } from './reference';
 import type { Kernels } from './types';
 
-export type { ConvGeometry, Kernels, PoolGeometry } from './types';
+export type { ConvGeometry, Kernels, NormGeometry, PoolGeometry } from './types';
 
 let active: Kernels = referenceKernels;
 

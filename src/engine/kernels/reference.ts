@@ -1,3 +1,4 @@
+import { batchNormBackward, batchNormForward } from './batchnorm';
 import { gemm } from './gemm';
 import { col2im, im2col } from './im2col';
 import type { ConvGeometry, Kernels, PoolGeometry } from './types';
@@ -155,4 +156,6 @@ export const referenceKernels: Kernels = {
   maxPoolBackward,
   avgPoolForward,
   avgPoolBackward,
+  batchNormForward,
+  batchNormBackward,
 };

@@ -32,6 +32,14 @@ export interface PoolGeometry {
   ow: number;
 }
 
+/** A batch-norm call: x is [n, c, spatial] (an image's h·w, or 1 for a vector input), normalised per channel. */
+export interface NormGeometry {
+  n: number;
+  c: number;
+  spatial: number;
+  epsilon: number;
+}
+
 export interface Kernels {
   readonly name: string;
   /**
@@ -73,4 +81,36 @@ export interface Kernels {
   /** Average over the window's in-bounds cells (padding is not counted, as ONNX's default). */
   avgPoolForward(g: PoolGeometry, x: Float32Array, y: Float32Array): void;
   avgPoolBackward(g: PoolGeometry, dy: Float32Array, dx: Float32Array): void;
+  /**
+   * y = γ·(x − μ)·invStd + β per channel. Training: μ and the biased variance σ² are the batch's, written into
+   * `mean` and `variance`. Inference: `mean` and `variance` are read (the running statistics). Either way
+   * invStd[c] = 1/√(σ²[c] + ε) is written, for backward.
+   */
+  batchNormForward(
+    g: NormGeometry,
+    x: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array,
+    training: boolean,
+    mean: Float32Array,
+    variance: Float32Array,
+    invStd: Float32Array,
+    y: Float32Array,
+  ): void;
+  /**
+   * With x̂ = (x − μ)·invStd: dGamma += Σ dy·x̂, dBeta += Σ dy, and dx (overwritten) = γ·invStd·dy, less, in
+   * training (where μ and σ² depend on x), γ·invStd·(mean(dy) + x̂·mean(dy·x̂)) per channel.
+   */
+  batchNormBackward(
+    g: NormGeometry,
+    x: Float32Array,
+    dy: Float32Array,
+    gamma: Float32Array,
+    training: boolean,
+    mean: Float32Array,
+    invStd: Float32Array,
+    dx: Float32Array,
+    dGamma: Float32Array,
+    dBeta: Float32Array,
+  ): void;
 }

@@ -1,13 +1,13 @@
-import { sizeOf, tensor, type Shape, type Tensor } from '../tensor';
-import { defineLayer } from './define';
+import { kernels, type NormGeometry } from '../kernels';
+import type { Shape, Tensor } from '../tensor';
+import { allocate, defineLayer } from './define';
 import { ShapeError } from './types';
 
 type BatchNormParams = { momentum: number; epsilon: number };
 
 interface BnCache {
-  training: boolean;
-  /** (x − mean)/√(var + ε), per element */
-  xhat: Float32Array;
+  /** The statistics x was normalised with (the batch's in training, the running ones otherwise), per channel */
+  mean: Float32Array;
   /** 1/√(var + ε), per channel */
   invStd: Float32Array;
 }
@@ -25,16 +25,9 @@ function layout(shape: Shape): { channels: number; spatial: number } {
   return { channels: shape[0], spatial: shape.length === 3 ? shape[1] * shape[2] : 1 };
 }
 
-/** Calls fn(channel, flatIndex) for every element, channel-major within each example. */
-function eachElement(x: Tensor, fn: (c: number, i: number) => void): void {
+function normGeometry(x: Tensor, epsilon: number): NormGeometry {
   const { channels, spatial } = layout(x.shape.slice(1));
-  const n = x.shape[0];
-  for (let b = 0; b < n; b++) {
-    for (let c = 0; c < channels; c++) {
-      const o = (b * channels + c) * spatial;
-      for (let s = 0; s < spatial; s++) fn(c, o + s);
-    }
-  }
+  return { n: x.shape[0], c: channels, spatial, epsilon };
 }
 
 export default defineLayer<BatchNormParams>({
@@ -82,62 +75,48 @@ export default defineLayer<BatchNormParams>({
       w('runningVar', 'ones', false),
     ];
   },
-  forward({ inputs: [x], weights: [gamma, beta, runMean, runVar], params: p, training }) {
-    const { channels } = layout(x.shape.slice(1));
-    const count = sizeOf(x.shape) / channels;
-    const mean = new Float64Array(channels);
-    const variance = new Float64Array(channels);
+  forward(args) {
+    const [x] = args.inputs;
+    const [gamma, beta, runMean, runVar] = args.weights;
+    const { params: p, training } = args;
+    const g = normGeometry(x, p.epsilon);
+    // The loops are the kernels' (the WebAssembly backend runs them in SIMD); x̂ is not stored: backward
+    // recomputes it from x, the mean and invStd, which costs less than writing and reading it back.
+    const mean = training ? new Float32Array(g.c) : runMean.data;
+    const variance = training ? new Float32Array(g.c) : runVar.data;
+    const invStd = new Float32Array(g.c);
+    const y = allocate(args, x.shape);
+    kernels().batchNormForward(g, x.data, gamma.data, beta.data, training, mean, variance, invStd, y.data);
     if (training) {
-      eachElement(x, (c, i) => (mean[c] += x.data[i]));
-      for (let c = 0; c < channels; c++) mean[c] /= count;
-      eachElement(x, (c, i) => (variance[c] += (x.data[i] - mean[c]) ** 2));
-      for (let c = 0; c < channels; c++) {
-        variance[c] /= count;
+      const count = g.n * g.spatial;
+      for (let c = 0; c < g.c; c++) {
         const unbiased = count > 1 ? (variance[c] * count) / (count - 1) : variance[c];
         runMean.data[c] = (1 - p.momentum) * runMean.data[c] + p.momentum * mean[c];
         runVar.data[c] = (1 - p.momentum) * runVar.data[c] + p.momentum * unbiased;
       }
-    } else {
-      for (let c = 0; c < channels; c++) {
-        mean[c] = runMean.data[c];
-        variance[c] = runVar.data[c];
-      }
     }
-    const invStd = new Float32Array(channels);
-    for (let c = 0; c < channels; c++) invStd[c] = 1 / Math.sqrt(variance[c] + p.epsilon);
-    const y = tensor(x.shape);
-    const xhat = new Float32Array(x.data.length);
-    eachElement(x, (c, i) => {
-      xhat[i] = (x.data[i] - mean[c]) * invStd[c];
-      y.data[i] = gamma.data[c] * xhat[i] + beta.data[c];
-    });
-    const cache: BnCache = { training, xhat, invStd };
+    const cache: BnCache = { mean: training ? mean : mean.slice(), invStd };
     return { output: y, cache };
   },
-  backward({ inputs: [x], weights: [gamma], weightGrads: [dGamma, dBeta], gradOutput, cache }) {
-    const { xhat, invStd, training } = cache as BnCache;
-    const { channels } = layout(x.shape.slice(1));
-    const count = sizeOf(x.shape) / channels;
-    const dy = gradOutput.data;
-    const sumDy = new Float64Array(channels);
-    const sumDyXhat = new Float64Array(channels);
-    eachElement(x, (c, i) => {
-      sumDy[c] += dy[i];
-      sumDyXhat[c] += dy[i] * xhat[i];
-    });
-    for (let c = 0; c < channels; c++) {
-      dGamma.data[c] += sumDyXhat[c];
-      dBeta.data[c] += sumDy[c];
-    }
-    const dx = tensor(x.shape);
-    if (training) {
-      // The batch statistics depend on x too: dx = γ/σ · (dy − mean(dy) − x̂ · mean(dy·x̂))
-      eachElement(x, (c, i) => {
-        dx.data[i] = gamma.data[c] * invStd[c] * (dy[i] - sumDy[c] / count - (xhat[i] * sumDyXhat[c]) / count);
-      });
-    } else {
-      eachElement(x, (c, i) => (dx.data[i] = gamma.data[c] * invStd[c] * dy[i]));
-    }
+  backward(args) {
+    const [x] = args.inputs;
+    const [gamma] = args.weights;
+    const [dGamma, dBeta] = args.weightGrads;
+    const { mean, invStd } = args.cache as BnCache;
+    const g = normGeometry(x, args.params.epsilon);
+    const dx = allocate(args, x.shape);
+    kernels().batchNormBackward(
+      g,
+      x.data,
+      args.gradOutput.data,
+      gamma.data,
+      args.training,
+      mean,
+      invStd,
+      dx.data,
+      dGamma.data,
+      dBeta.data,
+    );
     return [dx];
   },
 });

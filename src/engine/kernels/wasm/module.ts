@@ -41,6 +41,8 @@ export interface KernelExports {
   conv2dForwardPath(): number;
   conv2dForward(x: number, kernel: number, bias: number, hasBias: number, y: number, col: number): void;
   conv2dBackwardInput(dy: number, kernel: number, dx: number, col: number): void;
+  /** Floats of scratch conv2dBackwardFilter needs for the geometry just set (direct at stride 1, else im2col's). */
+  conv2dBackwardFilterScratch(): number;
   conv2dBackwardFilter(x: number, dy: number, dKernel: number, dBias: number, hasBias: number, col: number): void;
   setPoolGeometry(
     n: number,
@@ -57,6 +59,34 @@ export interface KernelExports {
   maxPoolBackward(dy: number, argmax: number, dx: number): void;
   avgPoolForward(x: number, y: number): void;
   avgPoolBackward(dy: number, dx: number): void;
+  batchNormForward(
+    n: number,
+    c: number,
+    spatial: number,
+    epsilon: number,
+    x: number,
+    gamma: number,
+    beta: number,
+    training: number,
+    mean: number,
+    variance: number,
+    invStd: number,
+    y: number,
+  ): void;
+  batchNormBackward(
+    n: number,
+    c: number,
+    spatial: number,
+    x: number,
+    dy: number,
+    gamma: number,
+    training: number,
+    mean: number,
+    invStd: number,
+    dx: number,
+    dGamma: number,
+    dBeta: number,
+  ): void;
 }
 
 const WASM_HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];

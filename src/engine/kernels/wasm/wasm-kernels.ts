@@ -1,4 +1,4 @@
-import type { ConvGeometry, Kernels, PoolGeometry } from '../types';
+import type { ConvGeometry, Kernels, NormGeometry, PoolGeometry } from '../types';
 import type { WasmArena } from './arena';
 import type { KernelExports, WasmVariant } from './module';
 
@@ -17,7 +17,7 @@ function need(op: string, name: string, arr: Float32Array | Int32Array, count: n
 }
 
 /** Throws unless every geometry field is a whole number ≥ 0 (stride ≥ 1): the module trusts them for addressing. */
-function checkGeometry(op: string, g: ConvGeometry | PoolGeometry): void {
+function checkGeometry(op: string, g: ConvGeometry | PoolGeometry | Omit<NormGeometry, 'epsilon'>): void {
   for (const [key, value] of Object.entries(g)) {
     if (!Number.isInteger(value) || value < (key === 'stride' ? 1 : 0)) {
       throw new Error(
@@ -42,6 +42,48 @@ export function bindKernels(ex: KernelExports, arena: WasmArena, variant: WasmVa
     checkGeometry(op, g);
     ex.setPoolGeometry(g.n, g.c, g.h, g.w, g.size, g.stride, g.pad, g.oh, g.ow);
     return { inputs: g.n * g.c * g.h * g.w, outputs: g.n * g.c * g.oh * g.ow };
+  };
+
+  let flipped = new Float32Array(0);
+  /**
+   * At stride 1 the input gradient is itself a convolution: dy (f channels, oh×ow) correlated with the kernel turned
+   * 180° and transposed to [c, f, kh, kw], padded by kh−1−padTop above and kw−1−padLeft on the left, h×w outputs
+   * (rows and columns of dy past its end read as zeros). So it runs on the direct forward kernels, at forward's
+   * speed, instead of GEMM + col2im's scatter. Returns false, leaving dx alone, when the direct path does not take
+   * that geometry (padding wider than the kernel, or a plan it declines) or it would multiply mostly padding.
+   */
+  const backwardInputAsForward = (g: ConvGeometry, dy: Float32Array, kernel: Float32Array, dx: Float32Array) => {
+    const padTop = g.kh - 1 - g.padTop;
+    const padLeft = g.kw - 1 - g.padLeft;
+    if (g.stride !== 1 || padTop < 0 || padLeft < 0) return false;
+    // An unpadded ('valid') convolution's dy is padded all round here, and the tiles multiply those zeros too
+    // (LeNet's second convolution: 14×14 outputs from 10×10, twice the work); GEMM + col2im does less then.
+    if (g.h * g.w * 4 > g.oh * g.ow * 5) return false;
+    ex.setConvGeometry(g.n, g.f, g.oh, g.ow, g.c, g.kh, g.kw, 1, padTop, padLeft, g.h, g.w);
+    if (ex.conv2dForwardPath() === 0) return false;
+    const taps = g.kh * g.kw;
+    const size = g.f * g.c * taps;
+    if (flipped.length < size) flipped = new Float32Array(size);
+    for (let f = 0; f < g.f; f++) {
+      for (let c = 0; c < g.c; c++) {
+        const from = (f * g.c + c) * taps;
+        const to = (c * g.f + f) * taps + taps - 1;
+        for (let t = 0; t < taps; t++) flipped[to - t] = kernel[from + t];
+      }
+    }
+    const xs = g.n * g.c * g.h * g.w;
+    const ys = g.n * g.f * g.oh * g.ow;
+    arena.begin();
+    const pdy = arena.take(ys);
+    const pk = arena.take(size);
+    const pdx = arena.take(xs);
+    const scratch = arena.take(ex.conv2dForwardScratch());
+    arena.commit('conv2dBackwardInput');
+    arena.write(pdy, dy, ys);
+    arena.write(pk, flipped, size);
+    ex.conv2dForward(pdy, pk, 0, 0, pdx, scratch);
+    arena.read(pdx, dx, xs);
+    return true;
   };
 
   return {
@@ -94,6 +136,8 @@ export function bindKernels(ex: KernelExports, arena: WasmArena, variant: WasmVa
       need('conv2dBackwardInput', 'dy', dy, ys, 'n·f·oh·ow');
       need('conv2dBackwardInput', 'kernel', kernel, g.f * ckk, 'f·c·kh·kw');
       need('conv2dBackwardInput', 'dx', dx, xs, 'n·c·h·w');
+      if (backwardInputAsForward(g, dy, kernel, dx)) return;
+      ex.setConvGeometry(g.n, g.c, g.h, g.w, g.f, g.kh, g.kw, g.stride, g.padTop, g.padLeft, g.oh, g.ow);
       arena.begin();
       const pdy = arena.take(ys);
       const pk = arena.take(g.f * ckk);
@@ -119,7 +163,7 @@ export function bindKernels(ex: KernelExports, arena: WasmArena, variant: WasmVa
       const pdy = arena.take(ys);
       const pdk = arena.take(g.f * ckk);
       const pdb = arena.take(dBias ? g.f : 0);
-      const col = arena.take(ckk * ohw);
+      const col = arena.take(ex.conv2dBackwardFilterScratch());
       arena.commit('conv2dBackwardFilter');
       arena.write(px, x, xs);
       arena.write(pdy, dy, ys);
@@ -186,6 +230,85 @@ export function bindKernels(ex: KernelExports, arena: WasmArena, variant: WasmVa
       arena.write(pdy, dy, outputs);
       ex.avgPoolBackward(pdy, pdx);
       arena.read(pdx, dx, inputs);
+    },
+
+    batchNormForward(g, x, gamma, beta, training, mean, variance, invStd, y) {
+      const { n, c, spatial } = g;
+      checkGeometry('batchNormForward', { n, c, spatial });
+      const size = n * c * spatial;
+      need('batchNormForward', 'x', x, size, 'n·c·spatial');
+      need('batchNormForward', 'y', y, size, 'n·c·spatial');
+      for (const [name, arr] of [
+        ['gamma', gamma],
+        ['beta', beta],
+        ['mean', mean],
+        ['variance', variance],
+        ['invStd', invStd],
+      ] as const) {
+        need('batchNormForward', name, arr, c, 'one per channel');
+      }
+      arena.begin();
+      const px = arena.take(size);
+      const py = arena.take(size);
+      const pg = arena.take(c);
+      const pb = arena.take(c);
+      const pm = arena.take(c);
+      const pv = arena.take(c);
+      const pi = arena.take(c);
+      arena.commit('batchNormForward');
+      arena.write(px, x, size);
+      arena.write(pg, gamma, c);
+      arena.write(pb, beta, c);
+      if (!training) {
+        arena.write(pm, mean, c);
+        arena.write(pv, variance, c);
+      }
+      ex.batchNormForward(n, c, spatial, g.epsilon, px, pg, pb, +training, pm, pv, pi, py);
+      arena.read(py, y, size);
+      arena.read(pi, invStd, c);
+      if (training) {
+        arena.read(pm, mean, c);
+        arena.read(pv, variance, c);
+      }
+    },
+
+    batchNormBackward(g, x, dy, gamma, training, mean, invStd, dx, dGamma, dBeta) {
+      const { n, c, spatial } = g;
+      checkGeometry('batchNormBackward', { n, c, spatial });
+      const size = n * c * spatial;
+      need('batchNormBackward', 'x', x, size, 'n·c·spatial');
+      need('batchNormBackward', 'dy', dy, size, 'n·c·spatial');
+      need('batchNormBackward', 'dx', dx, size, 'n·c·spatial');
+      for (const [name, arr] of [
+        ['gamma', gamma],
+        ['mean', mean],
+        ['invStd', invStd],
+        ['dGamma', dGamma],
+        ['dBeta', dBeta],
+      ] as const) {
+        need('batchNormBackward', name, arr, c, 'one per channel');
+      }
+      arena.begin();
+      const px = arena.take(size);
+      const pdy = arena.take(size);
+      const pdx = arena.take(size);
+      const pg = arena.take(c);
+      const pm = arena.take(c);
+      const pi = arena.take(c);
+      const pdg = arena.take(c);
+      const pdb = arena.take(c);
+      arena.commit('batchNormBackward');
+      arena.write(px, x, size);
+      arena.write(pdy, dy, size);
+      arena.write(pg, gamma, c);
+      arena.write(pm, mean, c);
+      arena.write(pi, invStd, c);
+      arena.write(pdg, dGamma, c);
+      arena.write(pdb, dBeta, c);
+      ex.batchNormBackward(n, c, spatial, px, pdy, pg, +training, pm, pi, pdx, pdg, pdb);
+      arena.read(pdx, dx, size);
+      arena.read(pdg, dGamma, c);
+      arena.read(pdb, dBeta, c);
     },
   };
 }

@@ -3,6 +3,7 @@
 // AssemblyScript (see ../README.md): asc type-checks it against ./tsconfig.json; the app's type-check skips it.
 import { C, F, H, KH, KW, N, OH, OW, PAD_LEFT, PAD_TOP, S, W } from './conv-geometry';
 import { directForward, directScratchFloats, directShape, useDirectForward } from './direct';
+import { directBackwardFilter, directBackwardFilterScratch, useDirectBackwardFilter } from './filter-grad';
 import { gemmStrided } from './gemm';
 import { addInto, addScalar, copyRun, sum } from './simd';
 
@@ -145,7 +146,15 @@ export function conv2dBackwardInput(dy: usize, kernel: usize, dx: usize, col: us
   }
 }
 
-/** dKernel += dy · im2col(x)ᵀ and dBias += the sums of dy, image by image: [f × ckk] += [f × oh·ow] · [oh·ow × ckk]. */
+/** Floats of scratch (`col`) conv2dBackwardFilter needs for the geometry just set. */
+export function conv2dBackwardFilterScratch(): i32 {
+  return useDirectBackwardFilter() ? directBackwardFilterScratch() : C * KH * KW * OH * OW;
+}
+
+/**
+ * dKernel += dy · im2col(x)ᵀ and dBias += the sums of dy: filter-grad.ts at stride 1, otherwise image by image
+ * through im2col + GEMM, [f × ckk] += [f × oh·ow] · [oh·ow × ckk]. `col` holds conv2dBackwardFilterScratch() floats.
+ */
 export function conv2dBackwardFilter(
   x: usize,
   dy: usize,
@@ -154,6 +163,10 @@ export function conv2dBackwardFilter(
   hasBias: bool,
   col: usize,
 ): void {
+  if (useDirectBackwardFilter()) {
+    directBackwardFilter(x, dy, dKernel, dBias, hasBias, col);
+    return;
+  }
   const ckk = C * KH * KW;
   const ohw = OH * OW;
   const pointwise = isPointwise();

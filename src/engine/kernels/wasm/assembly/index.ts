@@ -15,6 +15,7 @@ export function scratchBase(): usize {
 export { gemm } from './gemm';
 export {
   conv2dBackwardFilter,
+  conv2dBackwardFilterScratch,
   conv2dBackwardInput,
   conv2dForward,
   conv2dForwardPath,
@@ -22,3 +23,4 @@ export {
 } from './conv';
 export { setConvGeometry } from './conv-geometry';
 export { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, setPoolGeometry } from './pool';
+export { batchNormBackward, batchNormForward } from './batchnorm';

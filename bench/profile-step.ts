@@ -1,0 +1,87 @@
+/**
+ * Where one training step's time goes, layer by layer: forward and backward of every node of one of the bench
+ * graphs (batch 32, one thread, the WebAssembly kernels), medians over --steps steps after warm-up, with the
+ * convolutions' and dense layers' GFLOPS. Profile before optimising.
+ *
+ *   npx tsx bench/profile-step.ts [fashion-2conv|lenet5|mlp|vgg] [--steps 20] [--reference]
+ */
+import { Network, Rng, softmaxCrossEntropy, tensor, useKernels } from '../src/engine';
+import { createWasmKernels } from '../src/engine/kernels/wasm';
+import { benchGraph, GRAPHS, type GraphName } from './graphs';
+import { fillRandom, median } from './harness';
+
+const BATCH = 32;
+const name = (process.argv.slice(2).find((a) => (GRAPHS as readonly string[]).includes(a)) ??
+  'fashion-2conv') as GraphName;
+const stepsAt = process.argv.indexOf('--steps');
+const steps = stepsAt >= 0 ? Number(process.argv[stepsAt + 1]) : 20;
+if (!process.argv.includes('--reference')) useKernels(await createWasmKernels());
+
+const bench = benchGraph(name);
+const net = new Network(bench.graph, 1);
+net.useWorkspace(true);
+const { channels, height, width } = bench.input;
+const x = tensor([BATCH, channels, height, width]);
+const labels = new Int32Array(BATCH);
+fillRandom(x.data, labels, bench.classes, 1);
+
+const times = new Map<string, { fwd: number[]; bwd: number[] }>();
+for (const node of net.graph.nodes) {
+  const def = node.def;
+  const t = { fwd: [] as number[], bwd: [] as number[] };
+  times.set(node.id, t);
+  // Wraps this node's layer calls only (node.def is the registry's object, shared by every node of its type).
+  (node as { def: typeof def }).def = {
+    ...def,
+    forward: (a) => {
+      const t0 = performance.now();
+      const r = def.forward(a);
+      t.fwd.push(performance.now() - t0);
+      return r;
+    },
+    backward: (a) => {
+      const t0 = performance.now();
+      const r = def.backward(a);
+      t.bwd.push(performance.now() - t0);
+      return r;
+    },
+  };
+}
+
+const softmaxId = net.graph.nodes.at(-1)!.def.type === 'softmax' ? net.graph.nodes.at(-1)!.id : undefined;
+const logitsId = softmaxId ? net.graph.byId.get(softmaxId)!.inputs[0] : net.graph.outputId;
+const total: number[] = [];
+const rng = new Rng(2);
+for (let s = 0; s < steps + 3; s++) {
+  if (s === 3) {
+    for (const t of times.values()) {
+      t.fwd.length = 0;
+      t.bwd.length = 0;
+    }
+  }
+  const t0 = performance.now();
+  net.zeroGrads();
+  const trace = net.forward(x, { training: true, rng });
+  const loss = softmaxCrossEntropy(trace.outputs.get(logitsId)!, labels);
+  net.backward(trace, loss.grad, logitsId, { inputGrad: false });
+  if (s >= 3) total.push(performance.now() - t0);
+}
+
+const flops = (id: string): number => {
+  const node = net.graph.byId.get(id)!;
+  const macs = node.def.macs?.(node.inShapes, node.outShape, node.params) ?? 0;
+  return 2 * macs * BATCH;
+};
+const fmt = (v: number) => v.toFixed(2).padStart(7);
+console.log(`${name}: one training step, batch ${BATCH}, medians of ${steps} steps (ms)`);
+console.log(`${'node'.padEnd(10)} ${'fwd'.padStart(7)} ${'bwd'.padStart(7)}  GFLOPS fwd / bwd`);
+let sum = 0;
+for (const [id, t] of times) {
+  const f = t.fwd.length ? median(t.fwd) : 0;
+  const b = t.bwd.length ? median(t.bwd) : 0;
+  sum += f + b;
+  const fl = flops(id);
+  const g = fl ? `  ${(fl / f / 1e6).toFixed(1)} / ${((2 * fl) / b / 1e6).toFixed(1)}` : '';
+  console.log(`${id.padEnd(10)} ${fmt(f)} ${fmt(b)}${g}`);
+}
+console.log(`layers ${sum.toFixed(2)} ms; whole step ${median(total).toFixed(2)} ms`);
