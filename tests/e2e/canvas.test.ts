@@ -85,7 +85,10 @@ async function openApp(): Promise<void> {
 
 /** Drops a layer from the palette at a point of the canvas given relative to its top-left corner. */
 async function dropFromPalette(type: string, at: Point): Promise<void> {
-  const entry = await page.locator(`[data-layer="${type}"]`).boundingBox();
+  // The palette scrolls once it has more layers than the window is tall, as a user would scroll it.
+  const layer = page.locator(`[data-layer="${type}"]`);
+  await layer.scrollIntoViewIfNeeded();
+  const entry = await layer.boundingBox();
   const canvas = await page.getByTestId('canvas').boundingBox();
   await drag({ x: entry!.x + 30, y: entry!.y + entry!.height / 2 }, { x: canvas!.x + at.x, y: canvas!.y + at.y });
 }
