@@ -5,6 +5,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openApp, startBrowserMode, watchProblems, type BrowserMode } from './harness/browser-mode';
+import { DOCS_DIR } from './harness/docs-shots';
 import { shootPicker } from './shots/data-access';
 
 /**
@@ -103,14 +104,16 @@ describe('reaching the data, with the default root', () => {
     await page.keyboard.press('Control+A');
     await page.keyboard.type(`${base}/data`);
     await page.getByTestId('picker-suggestions').waitFor();
+    // Tab completes once the folder's listing is in: the field changes a moment after the key.
     await page.keyboard.press('Tab');
-    expect(await pathField().inputValue()).toBe(`${base}/datasets/`);
+    await expect.poll(() => pathField().inputValue()).toBe(`${base}/datasets/`);
     await page.keyboard.type('fash');
     await page.keyboard.press('Tab');
-    expect(await pathField().inputValue()).toBe(`${base}/datasets/fashion/`);
+    await expect.poll(() => pathField().inputValue()).toBe(`${base}/datasets/fashion/`);
     await page.keyboard.press('Enter');
     await page.getByTestId('entry-train').waitFor();
     await shootPicker(page, ARTIFACTS, 'picker-typed');
+    if (DOCS_DIR) await shootPicker(page, DOCS_DIR, 'picker');
     await page.getByTestId('picker-confirm').click();
     await picker().waitFor({ state: 'detached' });
     await expect.poll(label).toBe(join(base, 'datasets', 'fashion'));
@@ -218,6 +221,7 @@ describe('reaching the data, with the default root', () => {
     expect(await channels.innerText()).toContain('in colour, but the input');
     expect(await page.getByTestId('dataset-not-ready').innerText()).toContain('2 mismatches');
     await shootPicker(page, ARTIFACTS, 'data-mismatches');
+    if (DOCS_DIR) await shootPicker(page, DOCS_DIR, 'data-checks');
 
     await page.getByTestId('fit-fix-classes-0').click();
     await classes.waitFor({ state: 'detached' });
