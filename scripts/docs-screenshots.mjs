@@ -8,7 +8,12 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
-const files = ['tests/e2e/canvas.test.ts', 'tests/e2e/dashboard.test.ts'];
+const files = [
+  'tests/e2e/canvas.test.ts',
+  'tests/e2e/dashboard.test.ts',
+  'tests/e2e/data-access.test.ts',
+  'tests/e2e/canvas-scale.test.ts',
+];
 const r = spawnSync(process.execPath, [vitest, 'run', ...files], {
   cwd: root,
   stdio: 'inherit',

@@ -9,6 +9,7 @@ import { writeProjectFile } from '../../src/host/project/project-file';
 import type { Point } from '../../src/renderer/commands/types';
 import type { Graph, GraphEdge, GraphNode } from '../../src/shared/graph';
 import { openApp, startBrowserMode, watchProblems, type BrowserMode } from './harness/browser-mode';
+import { DOCS_DIR } from './harness/docs-shots';
 import { nameChecks, settle, shoot } from './shots/canvas-scale';
 
 /**
@@ -131,6 +132,7 @@ describe('the canvas at scale, at 1440×900', () => {
     await expect.poll(layers).toBe('40 layers');
     await expectReadable(40);
     await shoot(page, ARTIFACTS, 'imported-40');
+    if (DOCS_DIR) await shoot(page, DOCS_DIR, 'large-network');
 
     // Zoomed out, the details fade but every name stays drawn whole at a readable size.
     await page.mouse.click(700, 880 - 200); // focus the canvas (empty area near the bottom)
