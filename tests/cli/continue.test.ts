@@ -6,6 +6,7 @@ import { main } from '../../src/cli/main';
 import { readProjectFile } from '../../src/host/project/project-file';
 import type { TrainingRun } from '../../src/shared/project';
 import { fashionDir } from '../helpers/fashion';
+import { trainPySafetensors } from '../helpers/train-py';
 
 /**
  * The second lap on the command line, on fashion-mnist-small (its train/ folder: 4,000 training and 1,000 validation
@@ -32,29 +33,6 @@ async function accuracy(project: string): Promise<number> {
   expect(e.stderr.replace(/^note: .*\n/, '')).toBe('');
   expect(e.code).toBe(0);
   return (JSON.parse(e.stdout) as { accuracy: number }).accuracy;
-}
-
-/**
- * A safetensors file exactly as train.py's save_convas_weights writes it: tensors under their Convas names in sorted
- * order, float32 little-endian, a header with no metadata padded with spaces so that the data starts 8-byte aligned.
- */
-function trainPySafetensors(weights: Record<string, { shape: readonly number[]; data: Float32Array }>): Buffer {
-  const header: Record<string, unknown> = {};
-  const chunks: Buffer[] = [];
-  let offset = 0;
-  for (const name of Object.keys(weights).sort()) {
-    const t = weights[name];
-    const raw = Buffer.alloc(t.data.length * 4);
-    t.data.forEach((v, i) => raw.writeFloatLE(v, i * 4));
-    header[name] = { dtype: 'F32', shape: [...t.shape], data_offsets: [offset, offset + raw.length] };
-    chunks.push(raw);
-    offset += raw.length;
-  }
-  let text = JSON.stringify(header);
-  text += ' '.repeat((8 - ((8 + text.length) % 8)) % 8);
-  const size = Buffer.alloc(8);
-  size.writeBigUInt64LE(BigInt(text.length));
-  return Buffer.concat([size, Buffer.from(text, 'ascii'), ...chunks]);
 }
 
 describe('continuing training from the command line', () => {
