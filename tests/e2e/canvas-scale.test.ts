@@ -8,7 +8,7 @@ import { importOnnx } from '../../src/engine/formats/onnx/import';
 import { writeProjectFile } from '../../src/host/project/project-file';
 import type { Point } from '../../src/renderer/commands/types';
 import type { Graph, GraphEdge, GraphNode } from '../../src/shared/graph';
-import { openApp, startBrowserMode, watchProblems, type BrowserMode } from './harness/browser-mode';
+import { openApp, shotIfFailed, startBrowserMode, watchProblems, type BrowserMode } from './harness/browser-mode';
 import { DOCS_DIR } from './harness/docs-shots';
 import { nameChecks, settle, shoot } from './shots/canvas-scale';
 
@@ -71,10 +71,7 @@ beforeEach(async () => {
   problems = watchProblems(page);
 });
 afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail') {
-    const name = ctx.task.name.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 80);
-    await page.screenshot({ path: join(ARTIFACTS, `failed-${name}.png`) });
-  }
+  await shotIfFailed(ctx, page, ARTIFACTS);
   await context?.close();
 });
 

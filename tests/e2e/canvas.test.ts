@@ -7,7 +7,7 @@ import type { RunningServer } from '../../src/host/server/server';
 import type { Point } from '../../src/renderer/commands/types';
 import type { NodeText } from '../../src/renderer/editor/canvas/node-text';
 import type { Graph } from '../../src/shared/graph';
-import { startBrowserMode, watchProblems, type BrowserMode } from './harness/browser-mode';
+import { shotIfFailed, startBrowserMode, watchProblems, type BrowserMode } from './harness/browser-mode';
 import { docsShot } from './harness/docs-shots';
 
 /**
@@ -47,10 +47,7 @@ beforeEach(async () => {
 });
 
 afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail') {
-    const name = ctx.task.name.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 80);
-    await page.screenshot({ path: join(ARTIFACTS, `failed-${name}.png`) });
-  }
+  await shotIfFailed(ctx, page, ARTIFACTS);
   await context?.close();
 });
 

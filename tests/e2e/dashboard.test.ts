@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openApp, startBrowserMode, watchProblems, type BrowserMode } from './harness/browser-mode';
+import { openApp, shotIfFailed, startBrowserMode, watchProblems, type BrowserMode } from './harness/browser-mode';
 import { docsShot } from './harness/docs-shots';
 
 /**
@@ -36,10 +36,7 @@ afterAll(async () => {
 });
 
 afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail') {
-    const name = ctx.task.name.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 80);
-    await page.screenshot({ path: join(ARTIFACTS, `failed-${name}.png`) });
-  }
+  await shotIfFailed(ctx, page, ARTIFACTS);
 });
 
 async function shot(name: string, docs?: string): Promise<void> {

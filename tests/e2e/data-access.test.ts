@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { openApp, startBrowserMode, watchProblems, type BrowserMode } from './harness/browser-mode';
+import { openApp, shotIfFailed, startBrowserMode, watchProblems, type BrowserMode } from './harness/browser-mode';
 import { DOCS_DIR } from './harness/docs-shots';
 import { shootPicker } from './shots/data-access';
 
@@ -64,10 +64,7 @@ beforeEach(async () => {
   problems = watchProblems(page);
 });
 afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail') {
-    const name = ctx.task.name.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 80);
-    await page.screenshot({ path: join(ARTIFACTS, `failed-${name}.png`) });
-  }
+  await shotIfFailed(ctx, page, ARTIFACTS);
   await context?.close();
 });
 

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readProjectFile } from '../../src/host/project/project-file';
-import { openApp, startBrowserMode, watchProblems, type BrowserMode } from './harness/browser-mode';
+import { openApp, shotIfFailed, startBrowserMode, watchProblems, type BrowserMode } from './harness/browser-mode';
 
 /**
  * The second lap, in Debian's Chromium through the browser mode: LeNet-5 on the built-in sample trained 2 epochs,
@@ -36,10 +36,7 @@ afterAll(async () => {
 });
 
 afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail') {
-    const name = ctx.task.name.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 80);
-    await page.screenshot({ path: join(ARTIFACTS, `failed-${name}.png`) });
-  }
+  await shotIfFailed(ctx, page, ARTIFACTS);
 });
 
 const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });

@@ -102,3 +102,14 @@ export function watchProblems(page: Page): string[] {
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   return problems;
 }
+
+/** After a test that failed: a screenshot of the page as it was, named after the test, into `dir`. */
+export async function shotIfFailed(
+  ctx: { task: { name: string; result?: { state?: string } } },
+  page: Page | undefined,
+  dir: string,
+): Promise<void> {
+  if (ctx.task.result?.state !== 'fail' || !page) return;
+  const name = ctx.task.name.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 80);
+  await page.screenshot({ path: join(dir, `failed-${name}.png`) });
+}
