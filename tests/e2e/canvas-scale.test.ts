@@ -110,8 +110,12 @@ describe('the canvas at scale, at 1440×900', () => {
     await page.keyboard.press('Escape');
     expect(templates.length).toBeGreaterThanOrEqual(4);
     for (const id of templates) {
+      // Each template is a project of its own name: the title changes once it has loaded (the layer count alone
+      // may still be the previous template's).
+      const before = await page.title();
       await page.getByTestId('new').click();
       await page.getByTestId(`template-${id}`).click();
+      await expect.poll(() => page.title()).not.toBe(before);
       await expect.poll(layers).not.toBe('0 layers');
       const count = Number((await layers()).split(' ')[0]);
       await expectReadable(count);
