@@ -58,8 +58,7 @@ export class DatasetCache {
     if (!entry) {
       entry = inspectDataset(root, {
         validationFraction,
-        // The built-in sample ships with Convas: it lies outside any root the user gives, and is trusted.
-        ...(this.within === undefined || TrustedDatasets.isSample(root) ? {} : { within: this.within }),
+        within: TrustedDatasets.confinement(root, this.within),
       });
       // A failed scan is not kept: the next request tries again (the folder may be back).
       entry.catch(() => this.entries.delete(key));

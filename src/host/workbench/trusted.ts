@@ -46,6 +46,14 @@ export class TrustedDatasets {
     return resolve(choice);
   }
 
+  /**
+   * The folder a dataset's images must stay inside (ScanOptions.within) given the browser mode's root: none for
+   * the built-in sample, which ships with Convas outside any root the user gives and is trusted.
+   */
+  static confinement(folder: string, root: string | undefined): string | undefined {
+    return root === undefined || TrustedDatasets.isSample(folder) ? undefined : root;
+  }
+
   /** True when the folder is the built-in sample (a project trained on it records its path). */
   static isSample(folder: string): boolean {
     return resolve(folder) === resolve(sampleDatasetPath());

@@ -309,7 +309,7 @@ export class Workbench {
       root,
       r.data.validationFraction,
       r.data.resize,
-      TrustedDatasets.isSample(root) ? undefined : this.o.root,
+      TrustedDatasets.confinement(root, this.o.root),
     );
     try {
       this.model = LocalModel.build(compiled, weights, classes, validation);
