@@ -157,12 +157,17 @@ const Base64 = z
   .max(Math.ceil(MAX_DROPPED_IMAGE_BYTES / 3) * 4, { error: 'the image is larger than 16 MB' })
   .regex(/^[A-Za-z0-9+/]*={0,2}$/, { error: 'the image data is not base64' });
 const ClassIndex = z.int().min(0).max(100_000);
-/** What a training run needs: the graph as the canvas has it, which images, and the settings. */
-const TrainingRequest = z.strictObject({
-  graph: Graph,
+/**
+ * One run as the user set it up: the network as the canvas has it, how its images become the input, and the
+ * hyperparameters. This one object travels unchanged from the window to the training session and on to every
+ * training worker (which reads its graph and hyperparameters), so no layer re-shapes the settings on the way.
+ */
+export const TrainingPlan = z.strictObject({ graph: Graph, data: DataSettings, hyper: Hyperparameters });
+export type TrainingPlan = z.infer<typeof TrainingPlan>;
+
+/** What a training run needs: the plan, and which images. */
+const TrainingRequest = TrainingPlan.extend({
   dataset: DatasetChoice,
-  data: DataSettings,
-  hyper: Hyperparameters,
   /** From the project's current weights (the layers that still fit) or from a fresh initialisation. */
   start: z.enum(['scratch', 'continue']).default('scratch'),
 });

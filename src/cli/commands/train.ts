@@ -14,11 +14,13 @@ import {
   CheckpointWriteError,
   epochRecord,
   readCheckpoint,
+  openFolder,
   TrainingSession,
   type EpochEvent,
   type SessionEnd,
 } from '../../host/session';
 import { readUntrustedFile, UntrustedFileError } from '../../host/files/read-untrusted';
+import type { TrainingPlan } from '../../shared/api';
 import { parseGraph, type Graph } from '../../shared/graph';
 import { graphVersion } from '../../shared/graph-version';
 import { toMetric, type ProjectContent, type TrainingRun } from '../../shared/project';
@@ -178,24 +180,16 @@ export const train: Command = {
     } else if (!values.resume && !hasWeights) {
       io.stderr(`training from scratch: ${project ? `${input} has no weights yet` : 'a new network'}\n`);
     }
-    const session = await TrainingSession.open({
-      graph,
-      data: { root, validationFraction: data.validationFraction, resize: data.resize, augment: data.augment },
-      hyper: {
-        epochs: hyper.epochs,
-        batchSize: hyper.batchSize,
-        seed: hyper.seed,
-        patience: hyper.patience,
-        threads,
-        optimizer: {
-          kind: hyper.optimizer,
-          learningRate: hyper.learningRate,
-          momentum: hyper.momentum,
-          weightDecay: hyper.weightDecay,
-        },
-      },
+    const plan: TrainingPlan = { graph, data, hyper };
+    // The folder is opened while the workers start.
+    const opening = openFolder(plan, compiled, { root });
+    const session = await TrainingSession.open(plan, {
+      compiled,
+      data: opening,
+      ...(threads === undefined ? {} : { threads }),
       checkpointPath,
     });
+    const folder = await opening;
     // Ctrl+C finishes the step in progress, then saves what was learned so far; a second Ctrl+C quits at once.
     let interrupted = false;
     const onSigint = () => {
@@ -226,8 +220,8 @@ export const train: Command = {
         io.stderr(`resuming from ${checkpointPath} after epoch ${c.epoch} (its optimizer state included)\n`);
       }
       io.stderr(
-        `training on ${session.index.root}: ${session.classes.length} classes, ` +
-          `${session.index.splits.train.length} train / ${session.index.splits.validation.length} validation images\n`,
+        `training on ${folder.index.root}: ${session.classes.length} classes, ` +
+          `${folder.trainCount} train / ${folder.validationCount} validation images\n`,
       );
       const bar = new ProgressBar(io, hyper.epochs);
       try {
@@ -266,7 +260,7 @@ export const train: Command = {
       const content: ProjectContent = {
         ...(project?.file.name === undefined ? {} : { name: project.file.name }),
         graph,
-        dataset: { path: session.index.root, classes: [...session.classes] },
+        dataset: { path: folder.index.root, classes: [...session.classes] },
         history: [...(project?.file.history ?? []), run].slice(-1000),
         settings,
       };

@@ -9,11 +9,12 @@
  *   augmentationPreview(x, options) → a grid of augmented samples; encodePng(grid) → PNG bytes
  *   sampleDatasetPath()           → the built-in sample, when no folder is given
  */
-export { augment, checkAugmentOptions, type AugmentOptions } from './augment';
+export { augment, augments, checkAugmentOptions, type AugmentOptions } from './augment';
+export { PixelCache } from './cache';
 export { assertTrainable, datasetProblems, type DatasetProblem } from './checks';
 export { DatasetError } from './errors';
 export { formatReport } from './format';
-export { inspectDataset, openDataset, type OpenOptions } from './open';
+export { inspectDataset, inspectScanned, openDataset, type OpenOptions } from './open';
 export { augmentationPreview, encodePng, type PreviewOptions } from './preview';
 export { datasetReport, type ClassCount, type DatasetReport, type DuplicateGroup, type Range } from './report';
 export { sampleDatasetPath } from './sample';

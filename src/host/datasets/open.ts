@@ -28,9 +28,17 @@ export async function inspectDataset(
   root: string,
   options: OpenOptions = {},
 ): Promise<{ index: DatasetIndex; report: DatasetReport }> {
+  checkValidationFraction(options.validationFraction ?? DEFAULT_VALIDATION_FRACTION);
+  return inspectScanned(await scanDataset(root, options), options);
+}
+
+/** inspectDataset on a folder already scanned (scanDataset's index, before any split): nothing is read again. */
+export function inspectScanned(
+  scanned: DatasetIndex,
+  options: Pick<OpenOptions, 'validationFraction' | 'seed'> = {},
+): { index: DatasetIndex; report: DatasetReport } {
   const fraction = options.validationFraction ?? DEFAULT_VALIDATION_FRACTION;
   checkValidationFraction(fraction);
-  const scanned = await scanDataset(root, options);
   const tooSmall = scanned.validation.kind === 'folder' || fraction === 0 ? [] : classesTooSmallToSplit(scanned);
   if (tooSmall.length === 0) {
     const index = splitTrainValidation(scanned, fraction, options.seed ?? 1);

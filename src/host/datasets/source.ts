@@ -15,6 +15,11 @@ export interface SourceOptions {
   /** Bytes of decoded images kept in memory across epochs. Default: a quarter of the machine's RAM. */
   cacheBytes?: number;
   /**
+   * Decoded images to use and fill, kept by the caller beyond this source (the app keeps one per folder and input
+   * size, so that the next run decodes nothing). Its keys are file paths: give it to sources of one input size only.
+   */
+  cache?: PixelCache;
+  /**
    * false (the default): values stay in [0, 1]. true: subtract the per-channel mean and divide by the standard
    * deviation of the training split. An object: use these statistics (from a checkpoint, say).
    */
@@ -72,7 +77,7 @@ export class DatasetSource {
     readonly input: InputSpec,
     private readonly options: SourceOptions,
   ) {
-    this.cache = new PixelCache(options.cacheBytes ?? Math.floor(totalmem() / 4));
+    this.cache = options.cache ?? new PixelCache(options.cacheBytes ?? Math.floor(totalmem() / 4));
     this.limiter = new Limiter(options.decodeAhead ?? 64);
     this.maxPixels = options.maxPixels ?? index.limits.maxPixels;
   }

@@ -1,23 +1,30 @@
 import { availableParallelism } from 'node:os';
-import {
-  checkMemory,
-  compileGraph,
-  reshape,
-  Rng,
-  type CompiledGraph,
-  type Evaluation,
-  type NamedWeights,
-  type Tensor,
-} from '../../engine';
-import { DatasetSource, openDataset, sampleDatasetPath, type DatasetBatch, type DatasetIndex } from '../datasets';
-import { inputSpecOf } from '../inference/model';
-import { DivergedError, TrainingPool } from '../training';
+import { checkMemory, Rng, type CompiledGraph, type Evaluation, type NamedWeights, type Tensor } from '../../engine';
+import type { TrainingPlan } from '../../shared/api';
+import type { DatasetBatch } from '../datasets';
+import { DivergedError, TrainingPool, type KernelChoice } from '../training';
 import { writeCheckpoint, type Checkpoint } from './checkpoint';
+import type { TrainingData } from './data';
 import { divergenceCause, lossBound } from './divergence';
-import type { EpochEvent, SessionConfig, SessionEnd, StepEvent } from './types';
+import type { EpochEvent, SessionEnd, StepEvent } from './types';
 
-/** Training images whose accuracy is reported each epoch (measured in inference mode after the epoch). */
-const TRAIN_ACCURACY_SAMPLE = 2000;
+/** Where and how a session runs its plan; the plan (from the Api, unchanged) says what to train. */
+export interface SessionOptions {
+  /** The plan's graph, compiled once by the caller (the workers compile their own copies). */
+  compiled: CompiledGraph;
+  /**
+   * The examples. A promise lets the workers start while the dataset is still being opened: the two take about
+   * as long as each other, and the first step waits for the slower one only.
+   */
+  data: TrainingData | Promise<TrainingData>;
+  /** Worker threads (default: the machine's cores). */
+  threads?: number;
+  /** Written atomically at the end of every epoch, when given; a stopped or crashed run resumes from it. */
+  checkpointPath?: string;
+  kernels?: KernelChoice;
+  /** The training worker's entry, when not where the pool looks for it (the app's build, from a benchmark). */
+  workerScript?: URL;
+}
 
 export interface SessionListeners {
   onStep?(e: StepEvent): void;
@@ -25,10 +32,11 @@ export interface SessionListeners {
 }
 
 /**
- * A training run on an image folder: the dataset service feeds batches (cached in memory, streamed past the
- * budget, augmented with the session's seeded generator), a worker-thread pool trains on them, and this loop
- * adds what a user expects around that: validation each epoch, the best weights kept, early stopping, a
- * checkpoint per epoch, pause, resume and stop between steps, and a clear stop when the loss diverges.
+ * The one training loop: the app, the command line and the benchmarks all train through it. A TrainingData
+ * feeds batches (an image folder cached in memory, streamed past the budget, augmented with the session's
+ * seeded generator; or tensors), a worker-thread pool steps on them, and this loop adds what a user expects
+ * around that: validation each epoch, the best weights kept, early stopping, a checkpoint per epoch, pause,
+ * resume and stop between steps, and a clear stop when the loss diverges.
  */
 export class TrainingSession {
   private readonly rng: Rng;
@@ -44,66 +52,58 @@ export class TrainingSession {
   private epochsDone = 0;
   /** The loss of the run's first step: divergence is judged against it (divergence.ts). */
   private firstLoss: number | null = null;
+  /** Loaded when the first epoch ends: by then a small training split is in the image cache. */
+  private trainSample: Promise<DatasetBatch> | null = null;
 
   private constructor(
-    readonly config: SessionConfig,
+    readonly plan: TrainingPlan,
     readonly graph: CompiledGraph,
-    readonly index: DatasetIndex,
-    private readonly source: DatasetSource,
+    readonly data: TrainingData,
     readonly pool: TrainingPool,
     private readonly validation: DatasetBatch,
-    private readonly trainSample: DatasetBatch,
+    private readonly checkpointPath: string | undefined,
   ) {
-    this.rng = new Rng(config.hyper.seed);
+    this.rng = new Rng(plan.hyper.seed);
   }
 
-  /** Compiles the graph, opens and checks the dataset, loads validation images and starts the workers. */
-  static async open(config: SessionConfig): Promise<TrainingSession> {
-    const graph = compileGraph(config.graph);
+  /**
+   * Checks the plan fits in memory, then starts the workers while the examples are opened and the validation
+   * images loaded. Errors here mean the run never started; nothing is left running.
+   */
+  static async open(plan: TrainingPlan, o: SessionOptions): Promise<TrainingSession> {
+    const graph = o.compiled;
+    const threads = o.threads ?? availableParallelism();
     // Refused with its figure before a single image is read, when training at this batch size cannot fit.
-    const { batchSize, optimizer, threads } = config.hyper;
-    checkMemory(graph, {
-      batchSize,
-      training: true,
-      optimizer: optimizer.kind,
-      threads: threads ?? availableParallelism(),
+    checkMemory(graph, { batchSize: plan.hyper.batchSize, training: true, optimizer: plan.hyper.optimizer, threads });
+    const starting = TrainingPool.create(plan, {
+      compiled: graph,
+      threads,
+      ...(o.kernels ? { kernels: o.kernels } : {}),
+      ...(o.workerScript ? { workerScript: o.workerScript } : {}),
     });
-    const root = config.data.root ?? sampleDatasetPath();
-    const index = await openDataset(root, {
-      validationFraction: config.data.validationFraction,
-      seed: config.hyper.seed,
-    });
-    const classes = graph.outputShape.reduce((a, b) => a * b, 1);
-    if (classes !== index.classes.length) {
-      const out = graph.byId.get(graph.outputId)!;
-      throw new DatasetMismatchError(
-        `the network's output node '${out.id}' gives ${classes} values, but ${root} has ${index.classes.length} classes; ` +
-          `set the last Dense layer to ${index.classes.length} units`,
-      );
+    const loading = (async () => {
+      const data = await o.data;
+      const classes = graph.outputShape.reduce((a, b) => a * b, 1);
+      if (classes !== data.classes.length) {
+        const out = graph.byId.get(graph.outputId)!;
+        throw new DatasetMismatchError(
+          `the network's output node '${out.id}' gives ${classes} values, but the dataset has ${data.classes.length} classes; ` +
+            `set the last Dense layer to ${data.classes.length} units`,
+        );
+      }
+      return { data, validation: await data.validation() };
+    })();
+    const [pool, loaded] = await Promise.allSettled([starting, loading]);
+    if (pool.status === 'rejected' || loaded.status === 'rejected') {
+      if (pool.status === 'fulfilled') await pool.value.close().catch(() => undefined);
+      throw loaded.status === 'rejected' ? loaded.reason : (pool as PromiseRejectedResult).reason;
     }
-    const input = inputSpecOf(graph, config.data.resize);
-    const source = DatasetSource.create(index, input, {
-      cacheBytes: config.data.cacheBytes,
-    });
-    // Images arrive as [N, C, H, W]; a network with a flat-vector input takes the same values as [N, C·H·W].
-    const asInput = (b: DatasetBatch): DatasetBatch => ({
-      ...b,
-      x: reshape(b.x, [b.x.shape[0], ...graph.inputShape]),
-    });
-    const validation = asInput(await source.load('validation'));
-    const trainSample = asInput(await sampleOf(source, index, config.hyper.seed));
-    const pool = await TrainingPool.create({
-      graph: config.graph,
-      optimizer: config.hyper.optimizer,
-      seed: config.hyper.seed,
-      loss: 'cross_entropy',
-      threads: config.hyper.threads,
-    });
-    return new TrainingSession(config, graph, index, source, pool, validation, trainSample);
+    const { data, validation } = loaded.value;
+    return new TrainingSession(plan, graph, data, pool.value, validation, o.checkpointPath);
   }
 
   get classes(): readonly string[] {
-    return this.index.classes;
+    return this.data.classes;
   }
 
   get epochHistory(): readonly EpochEvent[] {
@@ -137,9 +137,9 @@ export class TrainingSession {
   }
 
   private async train(listeners: SessionListeners): Promise<SessionEnd> {
-    const { epochs, batchSize, patience } = this.config.hyper;
-    const augment = this.config.data.augment;
-    const trainCount = this.source.count('train');
+    const { epochs, batchSize, patience } = this.plan.hyper;
+    const augment = this.plan.data.augment;
+    const trainCount = this.data.trainCount;
     const stepsPerEpoch = Math.ceil(trainCount / batchSize);
     let secondsPerStep = 0;
     let globalStep = this.epochsDone * stepsPerEpoch;
@@ -148,7 +148,7 @@ export class TrainingSession {
       let busy = 0;
       let lossSum = 0;
       let step = 0;
-      for await (const batch of this.source.batches('train', batchSize, { rng: this.rng, augment })) {
+      for await (const batch of this.data.batches(batchSize, this.rng, augment)) {
         if (this.paused) {
           this.releaseHold();
           await this.paused;
@@ -157,13 +157,12 @@ export class TrainingSession {
         const t0 = performance.now();
         let loss: number;
         try {
-          const x = reshape(batch.x, [batch.x.shape[0], ...this.graph.inputShape]);
-          loss = await this.pool.step(x, batch.labels, lossBound(this.firstLoss));
+          loss = await this.pool.step(batch.x, batch.labels, lossBound(this.firstLoss));
         } catch (e) {
           if (!(e instanceof DivergedError)) throw e;
           const reason =
             `${divergenceCause(e.loss, this.firstLoss)} at epoch ${epoch}, batch ${step + 1} of ${stepsPerEpoch} (step ${globalStep + 1}); ` +
-            `training stopped with the weights of the step before. Try a lower learning rate (now ${this.config.hyper.optimizer.learningRate}).`;
+            `training stopped with the weights of the step before. Try a lower learning rate (now ${this.plan.hyper.learningRate}).`;
           return { status: 'diverged', epochs: this.epochsDone, reason };
         }
         this.firstLoss ??= loss;
@@ -186,7 +185,8 @@ export class TrainingSession {
         });
       }
       const val = await this.evaluate(this.validation);
-      const train = await this.evaluate(this.trainSample);
+      this.trainSample ??= this.data.trainSample(this.plan.hyper.seed);
+      const train = await this.evaluate(await this.trainSample);
       const improved = !this.best || val.accuracy > this.best.valAccuracy;
       if (improved) {
         this.best = { valAccuracy: val.accuracy, epoch, weights: await this.pool.getWeights() };
@@ -207,7 +207,7 @@ export class TrainingSession {
       };
       this.history.push(event);
       this.epochsDone = epoch;
-      if (this.config.checkpointPath) await writeCheckpoint(this.config.checkpointPath, await this.checkpoint());
+      if (this.checkpointPath) await writeCheckpoint(this.checkpointPath, await this.checkpoint());
       listeners.onEpoch?.(event);
       if (patience > 0 && this.sinceBest >= patience) {
         const reason = `validation accuracy has not improved for ${patience} epochs (best ${(this.best!.valAccuracy * 100).toFixed(1)}% at epoch ${this.best!.epoch})`;
@@ -248,7 +248,7 @@ export class TrainingSession {
   async checkpoint(): Promise<Checkpoint> {
     return {
       epoch: this.epochsDone,
-      seed: this.config.hyper.seed,
+      seed: this.plan.hyper.seed,
       rngState: this.rng.getState(),
       optimizer: await this.pool.getOptimizerState(),
       weights: await this.pool.getWeights(),
@@ -295,14 +295,4 @@ export class TrainingSession {
 /** The graph cannot learn this dataset as it stands (its output size differs from the number of classes). */
 export class DatasetMismatchError extends Error {
   override name = 'DatasetMismatchError';
-}
-
-/** A fixed, seeded subset of the training split, for the per-epoch training accuracy. */
-async function sampleOf(source: DatasetSource, index: DatasetIndex, seed: number): Promise<DatasetBatch> {
-  const n = index.splits.train.length;
-  if (n <= TRAIN_ACCURACY_SAMPLE) return source.load('train');
-  const it = source.batches('train', TRAIN_ACCURACY_SAMPLE, { rng: new Rng(seed + 1) });
-  const first = await it.next();
-  await it.return?.(undefined);
-  return first.value as DatasetBatch;
 }

@@ -1,6 +1,7 @@
 /**
  * The words of the control block (an Int32Array over a SharedArrayBuffer) through which the workers of a
- * pool meet at barriers and the host asks a run to pause or stop, without any message round trip.
+ * pool meet at barriers inside a step, without any message round trip. (Pausing and stopping happen between
+ * steps, in the one training loop: TrainingSession.)
  */
 export const CONTROL = {
   /** How many workers have reached the current barrier. */
@@ -9,22 +10,14 @@ export const CONTROL = {
   generation: 1,
   /** 0, or 1 + the rank of a worker that failed: everyone waiting gives up. */
   failed: 2,
-  /** What the host asks for at the next step boundary (a Request). */
-  request: 3,
-  /** The request as read once, at a barrier, so that every worker acts on the same one. */
-  decision: 4,
   /** 0, or why the current step must not count (a Divergence): set by any rank, read by all after a barrier. */
-  diverged: 5,
+  diverged: 3,
   /** Words in the block. */
   size: 8,
 } as const;
 
 /** Why a step was refused: its summed gradient, or the weights it produced, were not finite. */
 export const DIVERGENCE = { none: 0, gradient: 1, weights: 2 } as const;
-
-/** Host requests a run honours between two steps. */
-export const REQUEST = { run: 0, pause: 1, stop: 2 } as const;
-export type Request = (typeof REQUEST)[keyof typeof REQUEST];
 
 /** Thrown in a worker whose peer failed while it waited at a barrier; the peer's own error is the one to report. */
 export class PeerFailure extends Error {
@@ -35,12 +28,10 @@ export function newControlBlock(): Int32Array {
   return new Int32Array(new SharedArrayBuffer(CONTROL.size * Int32Array.BYTES_PER_ELEMENT));
 }
 
-/** Ready for a new run: nobody at a barrier, nobody failed, no request pending. Only while all workers are idle. */
+/** Ready for a new step: nobody at a barrier, nobody failed, no verdict. Only while all workers are idle. */
 export function resetControl(ctl: Int32Array): void {
   Atomics.store(ctl, CONTROL.arrived, 0);
   Atomics.store(ctl, CONTROL.failed, 0);
-  Atomics.store(ctl, CONTROL.request, REQUEST.run);
-  Atomics.store(ctl, CONTROL.decision, REQUEST.run);
   Atomics.store(ctl, CONTROL.diverged, DIVERGENCE.none);
 }
 
@@ -69,15 +60,13 @@ const SPIN_MIN = 500;
 let spin = SPIN_MAX;
 
 /**
- * Waits until `parties` workers have called it. The last to arrive runs `serial` (while all others wait)
- * before releasing them, which is how one worker can make a decision every worker then reads.
- * A generation counter makes the barrier reusable without a second phase.
+ * Waits until `parties` workers have called it. A generation counter makes the barrier reusable without a
+ * second phase.
  */
-export function barrier(ctl: Int32Array, parties: number, serial?: () => void): void {
+export function barrier(ctl: Int32Array, parties: number): void {
   const generation = Atomics.load(ctl, CONTROL.generation);
   checkFailed(ctl);
   if (Atomics.add(ctl, CONTROL.arrived, 1) === parties - 1) {
-    serial?.();
     Atomics.store(ctl, CONTROL.arrived, 0);
     Atomics.add(ctl, CONTROL.generation, 1);
     Atomics.notify(ctl, CONTROL.generation);

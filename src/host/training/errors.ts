@@ -29,9 +29,6 @@ export class DivergedError extends Error {
     readonly loss: number,
     /** What was not finite, or 'bound' for a finite loss above `bound`. */
     readonly part: DivergedPart,
-    /** Its place in the epoch (1-based) and the epoch's length. */
-    readonly stepInEpoch: number,
-    readonly stepsInEpoch: number,
     /** The largest loss the step would have taken (Infinity: any finite one). */
     readonly bound = Infinity,
   ) {
@@ -42,7 +39,7 @@ export class DivergedError extends Error {
       weights: `the loss is ${loss} but the update made some weights infinite`,
     }[part];
     super(
-      `training diverged at step ${step} (batch ${stepInEpoch} of ${stepsInEpoch} in this epoch): ${what}. ` +
+      `training diverged at step ${step}: ${what}. ` +
         `The run stopped and kept the weights from before that step; lower the learning rate.`,
     );
   }

@@ -1,6 +1,6 @@
 import type { MessagePort, Transferable, Worker } from 'node:worker_threads';
 import { TrainingError } from './errors';
-import type { StepProgress, WireError, WorkerMessage } from './messages';
+import type { WireError, WorkerMessage } from './messages';
 
 interface Pending {
   resolve(v: unknown): void;
@@ -9,7 +9,7 @@ interface Pending {
 
 /**
  * Request/response over one port (a Worker, or the MessagePort rank 0 answers queries on): each request
- * carries an id, each reply settles the promise with that id. Progress messages go to `onProgress`.
+ * carries an id, each reply settles the promise with that id.
  */
 export class Link<Map extends { [K in keyof Map]: { args: object; result: unknown } }> {
   private nextId = 1;
@@ -19,13 +19,8 @@ export class Link<Map extends { [K in keyof Map]: { args: object; result: unknow
   constructor(
     private readonly port: Worker | MessagePort,
     label: string,
-    onProgress?: (p: StepProgress) => void,
   ) {
     port.on('message', (msg: WorkerMessage) => {
-      if (msg.type === 'progress') {
-        onProgress?.(msg.progress);
-        return;
-      }
       const p = this.pending.get(msg.id);
       if (!p) return;
       this.pending.delete(msg.id);

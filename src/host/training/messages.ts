@@ -1,6 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { LossKind, OptimizerConfig, OptimizerState } from '../../engine';
-import type { Graph } from '../../shared/graph';
+import type { LossKind, OptimizerState } from '../../engine';
+import type { PoolPlan } from './plan';
 
 /**
  * Everything that crosses the boundary between the host (the thread that owns a TrainingPool) and its
@@ -11,15 +11,13 @@ import type { Graph } from '../../shared/graph';
 /** Which kernels a worker installs: the fastest available (WebAssembly SIMD, else reference), or the reference ones. */
 export type KernelChoice = 'auto' | 'reference';
 
-/** What every worker of a pool is told once, at start. */
+/** What every worker of a pool is told once, at start: the run's plan, unchanged, and its place in the pool. */
 export interface ReplicaConfig {
-  graph: Graph;
-  /** Initial weights, shuffling and (with the rank mixed in) dropout all derive from it. */
-  seed: number;
-  /** This worker's index, 0 ≤ rank < threads. Rank 0 leads: it posts progress and answers queries. */
+  /** Initial weights derive from plan.hyper.seed, dropout masks from it with the rank mixed in. */
+  plan: PoolPlan;
+  /** This worker's index, 0 ≤ rank < threads. Rank 0 leads: it answers queries. */
   rank: number;
   threads: number;
-  optimizer: OptimizerConfig;
   loss: LossKind;
   kernels: KernelChoice;
 }
@@ -30,7 +28,7 @@ export interface SharedBuffers {
   weights: Float32Array;
   /** One gradient region per worker, each as long as `weights`: region r holds rank r's shard gradient. */
   grads: Float32Array;
-  /** Barrier and run-control words; see control.ts. */
+  /** Barrier words; see control.ts. */
   control: Int32Array;
   /** Each rank's share of the batch loss for the current step. */
   losses: Float64Array;
@@ -58,23 +56,14 @@ export interface InferenceJob {
   batchSize: number;
 }
 
-/** How a run of steps ended, as every rank saw it (they agree by construction). */
-export interface RunOutcome {
-  status: 'done' | 'paused' | 'stopped' | 'diverged';
-  /** Optimizer steps taken by this session so far. */
+/** How a step ended, as every rank saw it (they agree by construction). */
+export interface StepOutcome {
+  status: 'done' | 'diverged';
+  /** Optimizer steps taken by this pool so far. */
   globalStep: number;
-  /** Steps of the current epoch done, and how many it has (1 and 1 for a single step). */
-  stepInEpoch: number;
-  stepsInEpoch: number;
-  /** Sum of batch losses over the epoch's completed steps, and images trained on. */
-  lossSum: number;
-  images: number;
-  /**
-   * For 'diverged': the step (1-based, session-wide) that was refused, its loss, and what was not finite (or
-   * 'bound': the loss was finite but above the step's maxLoss).
-   */
-  badStep?: number;
-  badLoss?: number;
+  /** The batch's mean loss before the step. */
+  loss: number;
+  /** For 'diverged': what was not finite (or 'bound': the loss was finite but above the step's maxLoss). */
   badPart?: DivergedPart;
 }
 
@@ -103,9 +92,7 @@ export interface ReplicaInfo {
  * a resumed run to equal the uninterrupted one bit for bit (dropout masks differ per rank).
  */
 export interface ReplicaRandomState {
-  /** The epoch shuffle's generator (the same in every rank). */
-  shuffle: number;
-  /** This rank's dropout generator. */
+  /** This rank's dropout generator. (Batches are shuffled by the session, whose generator the checkpoint holds.) */
   dropout: number;
   /** Optimizer steps this rank has taken. */
   globalStep: number;
@@ -119,13 +106,7 @@ export interface Calls {
   /** Rank 0 also receives the port it answers Queries on. */
   init: { args: { config: ReplicaConfig; shared: SharedBuffers; queries?: MessagePort }; result: ReplicaInfo };
   /** One optimizer step on a batch the host put in shared memory; each rank takes its shard of it. */
-  step: { args: { batch: SharedExamples; maxLoss?: number }; result: RunOutcome };
-  /** A shuffled pass over the examples in batches; runs until done, paused, stopped or diverged. */
-  epoch: { args: { data: SharedExamples; batchSize: number }; result: RunOutcome };
-  /** Continues a paused epoch from the step where it paused. */
-  resume: { args: Record<string, never>; result: RunOutcome };
-  /** Forgets a paused epoch (after stop). */
-  abandon: { args: Record<string, never>; result: null };
+  step: { args: { batch: SharedExamples; maxLoss?: number }; result: StepOutcome };
   infer: { args: { job: InferenceJob }; result: null };
   evaluate: { args: { data: SharedExamples; batchSize: number }; result: PartialEvaluation };
   getOptimizerState: { args: Record<string, never>; result: OptimizerState };
@@ -138,7 +119,7 @@ export interface Calls {
 
 /**
  * Queries rank 0 answers on its query port, between two steps while a run is going on, or at once when
- * idle: reading the weights or a node's activations never has to wait for an epoch to end.
+ * idle: reading the weights or a node's activations never waits for the pool's job queue.
  */
 export interface Queries {
   /** A consistent copy of all weights (the flat layout). */
@@ -165,24 +146,5 @@ export interface WireError {
   stack?: string;
 }
 
-/** Progress of a run, posted by rank 0 after every step (loss points are never dropped). */
-export interface StepProgress {
-  /** Session-wide optimizer step, 1-based. */
-  globalStep: number;
-  /** 1-based step within the epoch, and the epoch's number of steps. */
-  stepInEpoch: number;
-  stepsInEpoch: number;
-  /** The batch's mean loss before the step. */
-  loss: number;
-  /** Images in this batch, and in the epoch so far. */
-  batchImages: number;
-  epochImages: number;
-  /** Training throughput since the run started or last resumed. */
-  imagesPerSecond: number;
-}
-
 /** Worker → host messages: a discriminated union on `type`. */
-export type WorkerMessage =
-  | { type: 'result'; id: number; value: unknown }
-  | { type: 'error'; id: number; error: WireError }
-  | { type: 'progress'; progress: StepProgress };
+export type WorkerMessage = { type: 'result'; id: number; value: unknown } | { type: 'error'; id: number; error: WireError };

@@ -9,90 +9,46 @@ import {
   type Evaluation,
   type LossKind,
   type NamedWeights,
-  type OptimizerConfig,
   type OptimizerState,
   type Tensor,
 } from '../../engine';
 import { parameterLayout, type ParameterLayout } from '../../engine/network';
-import type { Graph } from '../../shared/graph';
-import { CONTROL, newControlBlock, REQUEST, resetControl, signalFailure } from './control';
+import { newControlBlock, resetControl, signalFailure } from './control';
 import { DivergedError, TrainingError } from './errors';
 import { Link } from './link';
 import { Lock } from './lock';
 import { checkInputs, checkLabels, mergeEvaluations, mergeOptimizerStates } from './results';
-import type {
-  Calls,
-  KernelChoice,
-  Queries,
-  ReplicaRandomState,
-  RunOutcome,
-  SharedBuffers,
-  SharedExamples,
-  StepProgress,
-} from './messages';
+import type { Calls, KernelChoice, Queries, ReplicaRandomState, SharedBuffers, SharedExamples } from './messages';
+import { DEFAULT_LOSS, type PoolPlan } from './plan';
 import { floatsOf, shareInts, sharedFloats, sharedInts, sharePixels, type Inputs } from './shared-memory';
 import { findWorkerScript, startWorker } from './spawn';
 
-/** How to start a training session. */
-export interface TrainingOptions {
-  graph: Graph;
-  optimizer: OptimizerConfig;
-  /** Initial weights, shuffling and dropout masks derive from it (default 1). */
-  seed?: number;
-  loss?: LossKind;
+/** Where and how a pool runs a plan; the plan itself says what to train. */
+export interface PoolOptions {
+  /** The plan's graph, compiled on this thread by the caller (compiled here when not given). */
+  compiled?: CompiledGraph;
   /** Worker threads sharing each batch (default: the machine's available parallelism). */
   threads?: number;
+  /** Default cross-entropy from the logits; the seed's worked examples train with 'mse'. */
+  loss?: LossKind;
   /** 'auto' (default) installs the WebAssembly SIMD kernels when they load; 'reference' always uses the TypeScript ones. */
   kernels?: KernelChoice;
-  /** The worker entry, when it is not where spawn.ts looks for it. */
+  /** The worker entry, when it is not where spawn.ts looks for it (a build's out/main/training-worker.js, say). */
   workerScript?: URL;
 }
 
-/** What one epoch (or the part of it run before a stop) did. */
-export interface EpochResult {
-  /** Mean of the batch losses. */
-  loss: number;
-  steps: number;
-  images: number;
-  /** Training time, pauses excluded. */
-  seconds: number;
-  imagesPerSecond: number;
-  /** True when stop() ended the epoch early. */
-  stopped: boolean;
-  /** Optimizer steps taken by the session so far. */
-  globalStep: number;
-}
-
-export type SessionState = 'idle' | 'running' | 'paused' | 'closed';
-
-/** The run in progress, as the host tracks it. */
-interface ActiveRun {
-  phase: 'running' | 'paused';
-  pauseRequested: boolean;
-  stopRequested: boolean;
-  /** Resolves pause() calls once the workers have paused (true) or the run ended first (false). */
-  pauseWaiters: ((paused: boolean) => void)[];
-  /** Set while paused: wakes the run to resume or to stop. */
-  wake: ((action: 'resume' | 'stop') => void) | null;
-  finished: Promise<void>;
-}
-
-type Listener = (p: StepProgress) => void;
-
 /**
- * A training session on a pool of worker threads, data-parallel: every batch is split into one shard per
- * worker, their gradients are summed in shared memory and each worker updates its slice of the one shared
- * copy of the weights (see replica.ts). Nothing heavy runs on the calling thread.
+ * A network on a pool of worker threads, data-parallel: every batch is split into one shard per worker, their
+ * gradients are summed in shared memory and each worker updates its slice of the one shared copy of the
+ * weights (see replica.ts). Nothing heavy runs on the calling thread.
  *
- * Runs (step, runEpoch), evaluations, predictions and weight loads happen one at a time, in call order.
- * pause() stops a run between two steps; while it is paused other jobs may run, and resume() continues
- * exactly where it stopped. getWeights() and activations() are answered between two steps even while a run
- * is going on. Same seed and same thread count give identical weights.
+ * It trains one batch per step() call: the loop around the steps (batches, epochs, pause, stop, validation) is
+ * TrainingSession's, the one loop the app, the command line and the benchmarks train through. Steps,
+ * evaluations, predictions and weight loads happen one at a time, in call order. getWeights() and activations()
+ * are answered between two steps. Same seed and same thread count give identical weights.
  */
 export class TrainingPool {
   private readonly lock = new Lock();
-  private readonly listeners = new Set<Listener>();
-  private active: ActiveRun | null = null;
   private closed = false;
   private broken: Error | null = null;
   private batchBuffers: { x: Float32Array; labels: Int32Array } | null = null;
@@ -115,16 +71,19 @@ export class TrainingPool {
     readonly notice: string | undefined,
   ) {}
 
-  /** Compiles the graph (throwing its GraphError here, on the caller's thread), starts the workers and initialises the weights. */
-  static async create(options: TrainingOptions): Promise<TrainingPool> {
-    const graph = compileGraph(options.graph);
+  /**
+   * Starts the workers on the plan's graph and hyperparameters and initialises the weights from its seed. An
+   * uncompiled graph is compiled first, so that its GraphError is thrown here, on the caller's thread.
+   */
+  static async create(plan: PoolPlan, options: PoolOptions = {}): Promise<TrainingPool> {
+    const graph = options.compiled ?? compileGraph(plan.graph);
     const layout = parameterLayout(graph);
     const threads = options.threads ?? availableParallelism();
     if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
       throw new Error(`threads must be a whole number from 1 to 256, got ${threads}`);
     }
     // Weights, a gradient region per worker and the optimizer's slots, refused before the shared arrays exist.
-    checkMemory(graph, { training: true, optimizer: options.optimizer.kind, threads });
+    checkMemory(graph, { training: true, optimizer: plan.hyper.optimizer, threads });
     const shared: SharedBuffers = {
       weights: sharedFloats(layout.total),
       grads: sharedFloats(layout.total * threads),
@@ -139,7 +98,7 @@ export class TrainingPool {
     for (let rank = 0; rank < threads; rank++) {
       const w = startWorker(script, `convas-training-${rank}`);
       workers.push(w);
-      links.push(new Link<Calls>(w, `training worker ${rank}`, (p) => pool?.emit(p)));
+      links.push(new Link<Calls>(w, `training worker ${rank}`));
     }
     const queries = new Link<Queries>(channel.port1, 'training worker 0 (queries)');
     const died = (rank: number, e: Error) => {
@@ -156,12 +115,11 @@ export class TrainingPool {
         if (!pool?.closed) died(rank, new Error(`it exited with code ${code}`));
       });
     });
+    // The plan as it came, without the data settings the workers have no use for.
     const config = {
-      graph: options.graph,
-      seed: options.seed ?? 1,
+      plan: { graph: plan.graph, hyper: plan.hyper },
       threads,
-      optimizer: options.optimizer,
-      loss: options.loss ?? 'cross_entropy',
+      loss: options.loss ?? DEFAULT_LOSS,
       kernels: options.kernels ?? 'auto',
     } as const;
     try {
@@ -197,20 +155,8 @@ export class TrainingPool {
     return this.steps;
   }
 
-  get state(): SessionState {
-    if (this.closed) return 'closed';
-    if (!this.active) return 'idle';
-    return this.active.phase;
-  }
-
-  /** Calls `fn` after every training step with its loss and throughput; returns the function that unsubscribes. */
-  onProgress(fn: Listener): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
-  }
-
-  private emit(p: StepProgress): void {
-    for (const fn of this.listeners) fn(p);
+  get state(): 'open' | 'closed' {
+    return this.closed ? 'closed' : 'open';
   }
 
   /**
@@ -220,159 +166,16 @@ export class TrainingPool {
   async step(x: Inputs, labels: Int32Array, maxLoss = Infinity): Promise<number> {
     this.checkUsable();
     this.checkExamples(x, labels, 'step');
-    if (this.active) throw new Error('step: a run is in progress; stop it (or let it finish) first');
     return this.lock.run(async () => {
       const batch = this.stageBatch(x, labels);
       resetControl(this.shared.control);
       const outcome = await this.all('step', { batch, maxLoss });
       this.steps = outcome.globalStep;
-      if (outcome.status === 'diverged') throw this.diverged(outcome, maxLoss);
-      return outcome.lossSum;
+      if (outcome.status === 'diverged') {
+        throw new DivergedError(outcome.globalStep + 1, outcome.loss, outcome.badPart ?? 'loss', maxLoss);
+      }
+      return outcome.loss;
     });
-  }
-
-  /**
-   * One pass over the examples in a seeded random order, in batches of `batchSize`, each split across the
-   * workers. Progress is reported after every step. Resolves when the epoch is done or stopped; rejects with
-   * a DivergedError if the loss stops being finite, or with a worker's error.
-   */
-  async runEpoch(
-    x: Inputs,
-    labels: Int32Array,
-    batchSize: number,
-    options: { onProgress?: Listener } = {},
-  ): Promise<EpochResult> {
-    this.checkUsable();
-    this.checkExamples(x, labels, 'runEpoch');
-    if (!Number.isInteger(batchSize) || batchSize < 1)
-      throw new Error(`runEpoch: the batch size must be a whole number of at least 1, got ${batchSize}`);
-    if (this.active) throw new Error('runEpoch: a run is already in progress; stop it (or let it finish) first');
-    const data: SharedExamples = { x: sharePixels(x.data), labels: shareInts(labels), n: labels.length };
-    let finish!: () => void;
-    const run: ActiveRun = {
-      phase: 'running',
-      pauseRequested: false,
-      stopRequested: false,
-      pauseWaiters: [],
-      wake: null,
-      finished: new Promise((r) => (finish = r)),
-    };
-    this.active = run;
-    const unsubscribe = options.onProgress ? this.onProgress(options.onProgress) : () => false;
-    let release = await this.lock.acquire();
-    let seconds = 0;
-    try {
-      let legStart = performance.now();
-      if (run.stopRequested) {
-        // Stopped while it waited for its turn: it never started.
-        return {
-          loss: NaN,
-          steps: 0,
-          images: 0,
-          seconds: 0,
-          imagesPerSecond: 0,
-          stopped: true,
-          globalStep: this.steps,
-        };
-      }
-      this.applyRequests(run);
-      let outcome = await this.all('epoch', { data, batchSize });
-      while (outcome.status === 'paused') {
-        seconds += (performance.now() - legStart) / 1000;
-        run.phase = 'paused';
-        run.pauseWaiters.splice(0).forEach((w) => w(true));
-        release();
-        const action = run.stopRequested
-          ? 'stop'
-          : run.pauseRequested
-            ? await new Promise<'resume' | 'stop'>((w) => (run.wake = w))
-            : 'resume';
-        release = await this.lock.acquire();
-        if (action === 'stop') {
-          await this.all('abandon', {});
-          outcome = { ...outcome, status: 'stopped' };
-          break;
-        }
-        run.phase = 'running';
-        legStart = performance.now();
-        this.applyRequests(run);
-        outcome = await this.all('resume', {});
-      }
-      if (run.phase === 'running') seconds += (performance.now() - legStart) / 1000;
-      this.steps = outcome.globalStep;
-      if (outcome.status === 'diverged') throw this.diverged(outcome);
-      return {
-        loss: outcome.lossSum / Math.max(outcome.stepInEpoch, 1),
-        steps: outcome.stepInEpoch,
-        images: outcome.images,
-        seconds,
-        imagesPerSecond: seconds > 0 ? outcome.images / seconds : 0,
-        stopped: outcome.status === 'stopped',
-        globalStep: outcome.globalStep,
-      };
-    } finally {
-      run.pauseWaiters.splice(0).forEach((w) => w(false));
-      this.active = null;
-      release();
-      unsubscribe();
-      finish();
-    }
-  }
-
-  /** A fresh run leg: clear the barrier state, then re-apply what the caller asked for meanwhile. */
-  private applyRequests(run: ActiveRun): void {
-    const ctl = this.shared.control;
-    resetControl(ctl);
-    const req = run.stopRequested ? REQUEST.stop : run.pauseRequested ? REQUEST.pause : REQUEST.run;
-    Atomics.store(ctl, CONTROL.request, req);
-  }
-
-  /**
-   * Asks the run to pause after the step in progress. Resolves true once it has paused, false when there is
-   * no run or it finished first.
-   */
-  pause(): Promise<boolean> {
-    const run = this.active;
-    if (!run) return Promise.resolve(false);
-    if (run.phase === 'paused') return Promise.resolve(true);
-    run.pauseRequested = true;
-    Atomics.store(this.shared.control, CONTROL.request, REQUEST.pause);
-    return new Promise((resolve) => run.pauseWaiters.push(resolve));
-  }
-
-  /** Continues a paused run (or cancels a pause not yet taken). Returns false when there was nothing to resume. */
-  resume(): boolean {
-    const run = this.active;
-    if (!run || run.stopRequested) return false;
-    if (run.phase === 'running') {
-      if (!run.pauseRequested) return false;
-      // Workers that already took the pause request pause anyway; the run loop then finds no pause
-      // requested any more and resumes them at once.
-      run.pauseRequested = false;
-      Atomics.store(this.shared.control, CONTROL.request, REQUEST.run);
-      return true;
-    }
-    run.pauseRequested = false;
-    // Running from now on, so that a pause() right after this waits for a step rather than answering at once.
-    run.phase = 'running';
-    const wake = run.wake;
-    run.wake = null;
-    wake?.('resume');
-    return true;
-  }
-
-  /** Ends the run after the step in progress (or at once when paused); resolves when it has ended. */
-  async stop(): Promise<void> {
-    const run = this.active;
-    if (!run) return;
-    run.stopRequested = true;
-    Atomics.store(this.shared.control, CONTROL.request, REQUEST.stop);
-    if (run.wake) {
-      const wake = run.wake;
-      run.wake = null;
-      wake('stop');
-    }
-    await run.finished;
   }
 
   /** A consistent copy of every weight by name, taken between two steps even while a run is going on. */
@@ -384,7 +187,7 @@ export class TrainingPool {
     return out;
   }
 
-  /** Loads weights by name; every weight must be present with its exact shape. Waits for a running run to pause or end. */
+  /** Loads weights by name; every weight must be present with its exact shape. Waits for the step in progress. */
   async setWeights(w: NamedWeights): Promise<void> {
     this.checkUsable();
     for (const s of this.layout.slots) {
@@ -398,12 +201,12 @@ export class TrainingPool {
     }
     const flat = new Float32Array(this.layout.total);
     for (const s of this.layout.slots) flat.set(w[s.name].data, s.offset);
-    // Under the lock no run is stepping; rank 0 writes them between the queries it answers, and the other
+    // Under the lock no step is running; rank 0 writes them between the queries it answers, and the other
     // workers refresh their private copies when their next job starts.
     await this.lock.run(() => this.queries.call('setWeights', { flat }, [flat.buffer]));
   }
 
-  /** Node `nodeId`'s outputs for the inputs x, in inference mode (answered by one worker, between steps if need be). */
+  /** Node `nodeId`'s outputs for the inputs x, in inference mode (answered by one worker, between two steps). */
   async activations(x: Inputs, nodeId: string): Promise<Tensor> {
     this.checkUsable();
     if (!this.graph.byId.has(nodeId)) throw new Error(`activations: no node '${nodeId}' in this network`);
@@ -465,10 +268,9 @@ export class TrainingPool {
     await this.lock.run(() => this.all('setRandomState', { states }));
   }
 
-  /** Stops any run and ends the worker threads. */
+  /** Ends the worker threads, after the job in progress. */
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.stop();
     await this.lock.run(async () => {
       this.closed = true;
       await Promise.allSettled(this.links.map((l) => l.call('close', {})));
@@ -522,16 +324,5 @@ export class TrainingPool {
   /** As gather, keeping rank 0's result (for runs, all ranks report the same outcome). */
   private async all<K extends keyof Calls & string>(type: K, args: Calls[K]['args']): Promise<Calls[K]['result']> {
     return (await this.gather(type, args))[0];
-  }
-
-  private diverged(o: RunOutcome, maxLoss = Infinity): DivergedError {
-    return new DivergedError(
-      o.badStep ?? o.globalStep + 1,
-      o.badLoss ?? NaN,
-      o.badPart ?? 'loss',
-      o.stepInEpoch + 1,
-      o.stepsInEpoch,
-      maxLoss,
-    );
   }
 }

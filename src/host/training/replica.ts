@@ -12,7 +12,7 @@ import {
   type Parameter,
 } from '../../engine';
 import { parameterLayout } from '../../engine/network';
-import { barrier, CONTROL, DIVERGENCE, ownedRange, REQUEST, shareOf, type Request } from './control';
+import { barrier, CONTROL, DIVERGENCE, ownedRange, shareOf } from './control';
 import type {
   DivergedPart,
   InferenceJob,
@@ -20,33 +20,14 @@ import type {
   Pixels,
   ReplicaRandomState,
   ReplicaConfig,
-  RunOutcome,
   SharedBuffers,
   SharedExamples,
-  StepProgress,
+  StepOutcome,
 } from './messages';
+import { optimizerOf } from './plan';
 
-/** What rank 0 does between two steps: post progress, answer queries. Other ranks get no-ops. */
-export interface ReplicaHooks {
-  progress(p: StepProgress): void;
-  betweenSteps(): void;
-}
-
-/** A shuffled pass in progress: survives a pause, so that resuming continues exactly where it stopped. */
-interface EpochRun {
-  data: SharedExamples;
-  order: Int32Array;
-  batchSize: number;
-  /** Next example of `order` to train on. */
-  cursor: number;
-  stepInEpoch: number;
-  stepsInEpoch: number;
-  lossSum: number;
-  images: number;
-}
-
-/** A step's loss, and either the host's request as every rank read it, or what diverged (nothing was updated). */
-type StepResult = { loss: number; decision: Request; diverged: null } | { loss: number; diverged: DivergedPart };
+/** A step's loss, and what diverged (then nothing was updated) or null. */
+type StepResult = { loss: number; diverged: DivergedPart | null };
 
 /**
  * One worker's share of a data-parallel pool. Every rank holds a whole network whose trainable weights are
@@ -56,7 +37,7 @@ type StepResult = { loss: number; decision: Request; diverged: null } | { loss: 
  *   2. barrier; every rank adds up the ranks' losses (in rank order, so all get the same number);
  *   3. reduce-scatter: rank r sums all regions over its own slice of the parameters (in rank order, so the
  *      result does not depend on timing) and applies the optimizer to that slice of the shared weights;
- *   4. barrier; the last rank to arrive reads the host's pause/stop request for everyone.
+ *   4. barrier; every rank reads the verdict on the step.
  *
  * A step whose loss, summed gradient or resulting weights are not finite is refused as a whole: every rank
  * sees the verdict after a barrier and puts its slice of the weights back, so a diverging run stops with the
@@ -73,8 +54,6 @@ export class Replica {
   private readonly threads: number;
   private readonly lossKind: LossKind;
   private readonly optimizer: Optimizer;
-  /** Identical in every rank, so all ranks shuffle an epoch the same way. */
-  private readonly shuffleRng: Rng;
   /** Different per rank, so that shards draw different dropout masks. */
   private readonly dropoutRng: Rng;
   private readonly inShape: number[];
@@ -85,11 +64,8 @@ export class Replica {
   private readonly owned: Parameter[] = [];
   /** Ranks ≥ 1: private non-trainable tensors and the shared ones (rank 0's) they are refreshed from. */
   private readonly followers: { own: Float32Array; shared: Float32Array }[] = [];
-  private batchX = new Float32Array(0);
-  private batchLabels = new Int32Array(0);
-  /** Float32 copies of 8-bit inputs, for inference. */
+  /** Float32 copies of 8-bit inputs. */
   private converted = new Float32Array(0);
-  private epoch: EpochRun | null = null;
   private globalStep = 0;
   /** The slice [lo, hi) of the flat parameters this rank reduces and updates. */
   private readonly lo: number;
@@ -108,16 +84,17 @@ export class Replica {
   constructor(
     config: ReplicaConfig,
     private readonly shared: SharedBuffers,
-    private readonly hooks: ReplicaHooks,
   ) {
-    const { rank, threads, seed } = config;
+    const { rank, threads } = config;
+    const { graph, hyper } = config.plan;
+    const seed = hyper.seed;
     this.rank = rank;
     this.threads = threads;
     this.lossKind = config.loss;
     const total = shared.weights.length;
     this.regions = Array.from({ length: threads }, (_, r) => shared.grads.subarray(r * total, (r + 1) * total));
     // Rank 0 writes the seeded initial weights; the others map the same memory.
-    this.net = new Network(config.graph, seed, {
+    this.net = new Network(graph, seed, {
       values: shared.weights,
       grads: this.regions[rank],
       initialise: rank === 0,
@@ -126,8 +103,7 @@ export class Replica {
     this.net.useWorkspace();
     this.inShape = [...this.net.graph.inputShape];
     this.perExample = sizeOf(this.inShape);
-    this.optimizer = createOptimizer(config.optimizer);
-    this.shuffleRng = new Rng(seed);
+    this.optimizer = createOptimizer(optimizerOf(hyper));
     this.dropoutRng = new Rng(seed ^ Math.imul(rank + 1, 0x9e3779b9));
 
     const layout = parameterLayout(this.net.graph);
@@ -172,111 +148,13 @@ export class Replica {
    * One optimizer step on a batch in shared memory; each rank trains on its shard of it. A loss above `maxLoss`
    * is refused like a non-finite one, before anything is updated.
    */
-  step(batch: SharedExamples, maxLoss = Infinity): RunOutcome {
+  step(batch: SharedExamples, maxLoss = Infinity): StepOutcome {
     this.refresh();
     const [a, b] = shareOf(batch.n, this.threads, this.rank);
     const r = this.trainStep(this.rows(batch.x, a, b), batch.labels.subarray(a, b), batch.n, maxLoss);
-    const outcome: RunOutcome = {
-      status: r.diverged ? 'diverged' : 'done',
-      globalStep: this.globalStep,
-      // Steps of this one-batch "epoch" completed: none when it diverged.
-      stepInEpoch: r.diverged ? 0 : 1,
-      stepsInEpoch: 1,
-      lossSum: r.loss,
-      images: batch.n,
-    };
-    if (r.diverged) return { ...outcome, badStep: this.globalStep + 1, badLoss: r.loss, badPart: r.diverged };
+    if (r.diverged) return { status: 'diverged', globalStep: this.globalStep, loss: r.loss, badPart: r.diverged };
     this.globalStep++;
-    return { ...outcome, globalStep: this.globalStep };
-  }
-
-  /** Starts a shuffled pass over the data (the same order in every rank) and runs it. */
-  startEpoch(data: SharedExamples, batchSize: number): RunOutcome {
-    this.refresh();
-    const order = Int32Array.from({ length: data.n }, (_, i) => i);
-    this.shuffleRng.shuffle(order);
-    const steps = Math.ceil(data.n / batchSize);
-    this.epoch = { data, order, batchSize, cursor: 0, stepInEpoch: 0, stepsInEpoch: steps, lossSum: 0, images: 0 };
-    return this.runEpoch();
-  }
-
-  /** Continues a paused epoch. */
-  resume(): RunOutcome {
-    if (!this.epoch) throw new Error('there is no paused epoch to resume');
-    this.refresh();
-    return this.runEpoch();
-  }
-
-  abandon(): void {
-    this.epoch = null;
-  }
-
-  private runEpoch(): RunOutcome {
-    const run = this.epoch!;
-    const started = performance.now();
-    let imagesThisLeg = 0;
-    const n = run.data.n;
-    const outcome = (status: RunOutcome['status']): RunOutcome => ({
-      status,
-      globalStep: this.globalStep,
-      stepInEpoch: run.stepInEpoch,
-      stepsInEpoch: run.stepsInEpoch,
-      lossSum: run.lossSum,
-      images: run.images,
-    });
-    while (run.cursor < n) {
-      const start = run.cursor;
-      const batch = Math.min(n, start + run.batchSize) - start;
-      const [a, b] = shareOf(batch, this.threads, this.rank);
-      const [x, labels] = this.gather(run.data, run.order.subarray(start + a, start + b));
-      const r = this.trainStep(x, labels, batch);
-      if (r.diverged) {
-        this.epoch = null;
-        return { ...outcome('diverged'), badStep: this.globalStep + 1, badLoss: r.loss, badPart: r.diverged };
-      }
-      this.globalStep++;
-      run.cursor += batch;
-      run.stepInEpoch++;
-      run.lossSum += r.loss;
-      run.images += batch;
-      imagesThisLeg += batch;
-      if (this.rank === 0) {
-        const seconds = (performance.now() - started) / 1000;
-        this.hooks.progress({
-          globalStep: this.globalStep,
-          stepInEpoch: run.stepInEpoch,
-          stepsInEpoch: run.stepsInEpoch,
-          loss: r.loss,
-          batchImages: batch,
-          epochImages: run.images,
-          imagesPerSecond: seconds > 0 ? imagesThisLeg / seconds : 0,
-        });
-        this.hooks.betweenSteps();
-      }
-      if (r.decision === REQUEST.pause && run.cursor < n) return outcome('paused');
-      if (r.decision === REQUEST.stop) {
-        this.epoch = null;
-        return outcome(run.cursor < n ? 'stopped' : 'done');
-      }
-    }
-    this.epoch = null;
-    return outcome('done');
-  }
-
-  /** Copies the examples at `idx` into this rank's reusable batch buffers. */
-  private gather(data: SharedExamples, idx: Int32Array): [Float32Array, Int32Array] {
-    const per = this.perExample;
-    const m = idx.length;
-    if (this.batchX.length < m * per) this.batchX = new Float32Array(m * per);
-    if (this.batchLabels.length < m) this.batchLabels = new Int32Array(m);
-    const src = data.x;
-    for (let i = 0; i < m; i++) {
-      const j = idx[i];
-      if (src instanceof Float32Array) this.batchX.set(src.subarray(j * per, (j + 1) * per), i * per);
-      else for (let k = 0; k < per; k++) this.batchX[i * per + k] = src[j * per + k] / 255;
-      this.batchLabels[i] = data.labels[j];
-    }
-    return [this.batchX.subarray(0, m * per), this.batchLabels.subarray(0, m)];
+    return { status: 'done', globalStep: this.globalStep, loss: r.loss };
   }
 
   /** Examples [from, to) as float32: a view of float inputs, or 8-bit inputs divided by 255 into a reused buffer. */
@@ -312,13 +190,13 @@ export class Replica {
     if (!Number.isFinite(loss)) return { loss, diverged: 'loss' };
     if (loss > maxLoss) return { loss, diverged: 'bound' };
     const wrote = this.reduceAndUpdate();
-    barrier(ctl, this.threads, () => Atomics.store(ctl, CONTROL.decision, Atomics.load(ctl, CONTROL.request)));
+    barrier(ctl, this.threads);
     const verdict = Atomics.load(ctl, CONTROL.diverged);
     if (verdict !== DIVERGENCE.none) {
       if (wrote) this.shared.weights.set(this.backup, this.lo);
       return { loss, diverged: verdict === DIVERGENCE.gradient ? 'gradient' : 'weights' };
     }
-    return { loss, decision: Atomics.load(ctl, CONTROL.decision) as Request, diverged: null };
+    return { loss, diverged: null };
   }
 
   /**
@@ -399,11 +277,10 @@ export class Replica {
 
   /** This rank's generators and step count, for a checkpoint. */
   getRandomState(): ReplicaRandomState {
-    return { shuffle: this.shuffleRng.getState(), dropout: this.dropoutRng.getState(), globalStep: this.globalStep };
+    return { dropout: this.dropoutRng.getState(), globalStep: this.globalStep };
   }
 
   setRandomState(s: ReplicaRandomState): void {
-    this.shuffleRng.setState(s.shuffle);
     this.dropoutRng.setState(s.dropout);
     this.globalStep = s.globalStep;
   }

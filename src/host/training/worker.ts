@@ -1,4 +1,4 @@
-import { parentPort, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { parentPort, type MessagePort } from 'node:worker_threads';
 import { PeerFailure, signalFailure } from './control';
 import { installKernels } from './kernels';
 import type { OptimizerState } from '../../engine';
@@ -32,7 +32,7 @@ function post(to: MessagePort, message: WorkerMessage, transfer: ArrayBuffer[] =
   to.postMessage(message, transfer);
 }
 
-/** Rank 0's answers to queries, between steps or when idle. Results are fresh copies, so they are transferred. */
+/** Rank 0's answers to queries, between jobs. Results are fresh copies, so they are transferred. */
 function answer(q: QueryRequest): void {
   try {
     const r = need();
@@ -59,22 +59,13 @@ function answer(q: QueryRequest): void {
   }
 }
 
-/** Serves queries that arrived while a run kept this thread busy (rank 0 calls it between two steps). */
-function drainQueries(): void {
-  if (!queries) return;
-  for (let m = receiveMessageOnPort(queries); m; m = receiveMessageOnPort(queries)) answer(m.message as QueryRequest);
-}
-
 async function handle(msg: HostRequest): Promise<unknown> {
   switch (msg.type) {
     case 'init': {
       const kernels = await installKernels(msg.config.kernels);
       shared = msg.shared;
       rank = msg.config.rank;
-      replica = new Replica(msg.config, msg.shared, {
-        progress: (progress) => post(port!, { type: 'progress', progress }),
-        betweenSteps: drainQueries,
-      });
+      replica = new Replica(msg.config, msg.shared);
       if (msg.queries) {
         queries = msg.queries;
         queries.on('message', (q: QueryRequest) => answer(q));
@@ -83,13 +74,6 @@ async function handle(msg: HostRequest): Promise<unknown> {
     }
     case 'step':
       return need().step(msg.batch, msg.maxLoss);
-    case 'epoch':
-      return need().startEpoch(msg.data, msg.batchSize);
-    case 'resume':
-      return need().resume();
-    case 'abandon':
-      need().abandon();
-      return null;
     case 'infer':
       need().infer(msg.job);
       return null;

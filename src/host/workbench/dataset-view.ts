@@ -1,5 +1,12 @@
 import { tensor } from '../../engine';
-import { augmentationPreview, inspectDataset, type DatasetIndex, type DatasetReport } from '../datasets';
+import {
+  augmentationPreview,
+  inspectScanned,
+  PixelCache,
+  scanDataset,
+  type DatasetIndex,
+  type DatasetReport,
+} from '../datasets';
 import { decodeToInput } from '../datasets/decode';
 import type { ImageEntry, InputSpec } from '../datasets/types';
 import type { AugmentPreview, AugmentSettings, DatasetReportView, Thumbnails } from '../../shared/training';
@@ -40,11 +47,16 @@ export function reportView(report: DatasetReport, sample: boolean): DatasetRepor
 }
 
 /**
- * The last datasets scanned, so that the report, the thumbnails and the preview of one folder scan it once.
+ * The last datasets scanned, so that the report, the thumbnails, the preview and training of one folder scan it
+ * once, and the images a run decoded, so that the next run on the same folder and input size decodes none.
  * A new choice of folder (or "Rescan") calls `forget` first.
  */
 export class DatasetCache {
-  private readonly entries = new Map<string, Promise<{ index: DatasetIndex; report: DatasetReport }>>();
+  /** Scans (before any validation split), by folder. */
+  private readonly scans = new Map<string, Promise<DatasetIndex>>();
+  private readonly reports = new Map<string, Promise<{ index: DatasetIndex; report: DatasetReport }>>();
+  /** The decoded images of the last folder and input size trained on (one set: they can be large). */
+  private pixelCache: { key: string; root: string; cache: PixelCache } | null = null;
 
   constructor(
     private readonly capacity = 2,
@@ -52,25 +64,54 @@ export class DatasetCache {
     private readonly within?: string,
   ) {}
 
-  inspect(root: string, validationFraction: number): Promise<{ index: DatasetIndex; report: DatasetReport }> {
-    const key = `${validationFraction}\u0000${root}`;
-    let entry = this.entries.get(key);
+  /** The folder scanned once (files probed, nothing split yet); `onProgress` hears of a scan this call starts. */
+  scan(root: string, onProgress?: (done: number, total: number) => void): Promise<DatasetIndex> {
+    let entry = this.scans.get(root);
     if (!entry) {
-      entry = inspectDataset(root, {
-        validationFraction,
-        within: TrustedDatasets.confinement(root, this.within),
+      const within = TrustedDatasets.confinement(root, this.within);
+      entry = scanDataset(root, {
+        ...(within === undefined ? {} : { within }),
+        ...(onProgress ? { onProgress } : {}),
       });
       // A failed scan is not kept: the next request tries again (the folder may be back).
-      entry.catch(() => this.entries.delete(key));
-      this.entries.set(key, entry);
-      while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+      entry.catch(() => this.scans.delete(root));
+      keep(this.scans, root, entry, this.capacity);
     }
     return entry;
   }
 
-  forget(root: string): void {
-    for (const key of [...this.entries.keys()]) if (key.endsWith(`\u0000${root}`)) this.entries.delete(key);
+  inspect(root: string, validationFraction: number): Promise<{ index: DatasetIndex; report: DatasetReport }> {
+    const key = `${validationFraction}\u0000${root}`;
+    let entry = this.reports.get(key);
+    if (!entry) {
+      entry = this.scan(root).then((scanned) => inspectScanned(scanned, { validationFraction }));
+      entry.catch(() => this.reports.delete(key));
+      keep(this.reports, key, entry, this.capacity);
+    }
+    return entry;
   }
+
+  /**
+   * The cache of decoded images for training on `root` at this input size: the same one run after run, so that
+   * images are decoded once. Another folder or size replaces it.
+   */
+  pixels(root: string, input: InputSpec, budget: number): PixelCache {
+    const key = `${input.channels}×${input.height}×${input.width} ${input.resize ?? 'stretch'}\u0000${root}`;
+    if (this.pixelCache?.key !== key) this.pixelCache = { key, root, cache: new PixelCache(budget) };
+    return this.pixelCache.cache;
+  }
+
+  forget(root: string): void {
+    this.scans.delete(root);
+    for (const key of [...this.reports.keys()]) if (key.endsWith(`\u0000${root}`)) this.reports.delete(key);
+    if (this.pixelCache?.root === root) this.pixelCache = null;
+  }
+}
+
+/** Adds an entry, dropping the oldest past `capacity`. */
+function keep<V>(map: Map<string, V>, key: string, value: V, capacity: number): void {
+  map.set(key, value);
+  while (map.size > capacity) map.delete(map.keys().next().value!);
 }
 
 /** Decodes one image into [C, H, W] values in [0, 1]; null when it can no longer be read (moved since the scan). */

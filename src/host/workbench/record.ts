@@ -1,7 +1,7 @@
-import type { Graph } from '../../shared/graph';
+import type { TrainingPlan } from '../../shared/api';
 import { graphVersion } from '../../shared/graph-version';
 import type { TrainingRun } from '../../shared/project';
-import type { DataSettings, EpochPoint, Hyperparameters, TrainingEnd } from '../../shared/training';
+import type { EpochPoint, TrainingEnd } from '../../shared/training';
 
 /** Longest text a run's setting may hold (the project schema's limit). */
 const SETTING_TEXT = 200;
@@ -21,16 +21,14 @@ const clip = (text: string) => (text.length <= SETTING_TEXT ? text : `…${text.
 /** The run as the project's history keeps it: its settings, the graph version, every epoch and how it ended. */
 export function runRecord(o: {
   startedAt: string;
-  graph: Graph;
+  plan: TrainingPlan;
   dataset: string;
-  data: DataSettings;
-  hyper: Hyperparameters;
   epochs: readonly EpochPoint[];
   end: TrainingEnd;
   /** Whether the run started from the project's weights or from a fresh initialisation. */
   start?: 'scratch' | 'continue';
 }): TrainingRun {
-  const { hyper, data } = o;
+  const { hyper, data, graph } = o.plan;
   const stopped = stoppedReason(o.end);
   return {
     startedAt: o.startedAt,
@@ -51,8 +49,8 @@ export function runRecord(o: {
       brightness: data.augment.brightness,
       contrast: data.augment.contrast,
       data: clip(o.dataset),
-      graphVersion: graphVersion(o.graph),
-      layers: o.graph.nodes.length,
+      graphVersion: graphVersion(graph),
+      layers: graph.nodes.length,
       status: o.end.status,
       start: o.start ?? 'scratch',
     },

@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { transferWeights, type CompiledGraph, type NamedWeights, type Tensor } from '../../engine';
 import type { KeptWeights } from '../project/project-file';
-import type { Graph } from '../../shared/graph';
+import type { TrainingPlan } from '../../shared/api';
 import { toMetric, type TrainingRun } from '../../shared/project';
 import type {
-  DataSettings,
   EpochPoint,
   FeatureMaps,
   Hyperparameters,
@@ -16,7 +15,14 @@ import type {
   TrainingStatus,
 } from '../../shared/training';
 import { CoalescingRelay, type RelayBatch } from '../relay/coalescing-relay';
-import { epochRecord, TrainingSession, type Checkpoint, type EpochEvent, type StepEvent } from '../session';
+import {
+  epochRecord,
+  TrainingSession,
+  type Checkpoint,
+  type EpochEvent,
+  type StepEvent,
+  type TrainingData,
+} from '../session';
 import { featureMapsOf } from './inspect';
 import { LiveModel, LocalModel, type InspectModel } from './model';
 import { graphVersion, runRecord } from './record';
@@ -28,14 +34,18 @@ export interface FeatureWatch {
 }
 
 export interface RunOptions {
-  graph: Graph;
+  /** What to train, as the window sent it. */
+  plan: TrainingPlan;
+  /** The plan's graph, compiled once (by the workbench, which refused a graph that does not compile). */
   compiled: CompiledGraph;
   /** The dataset folder, and what the history calls it ('built-in sample' or the path). */
   root: string;
   datasetName: string;
-  data: DataSettings;
-  hyper: Hyperparameters;
+  /** Opens the examples (a resumed run opens them again); the workers start meanwhile. */
+  openData(): Promise<TrainingData>;
   threads?: number;
+  /** The training worker's entry, when not where the pool looks for it. */
+  workerScript?: URL;
   /** Progress batches go out at most this often. */
   relayIntervalMs: number;
   /** Feature-map frames are computed at most this often. */
@@ -65,10 +75,7 @@ export interface ResumeFrom {
 }
 
 /** The settings a run was started with: a resumed run reuses them. */
-export type RunSettings = Pick<
-  RunOptions,
-  'graph' | 'compiled' | 'root' | 'datasetName' | 'data' | 'hyper' | 'continueFrom'
->;
+export type RunSettings = Pick<RunOptions, 'plan' | 'compiled' | 'root' | 'datasetName' | 'openData' | 'continueFrom'>;
 
 /** What a run leaves behind. */
 export interface RunResult {
@@ -122,28 +129,12 @@ export class Run {
 
   /** Opens the dataset and starts the workers (errors here mean the run never started), then trains in the background. */
   static async start(o: RunOptions): Promise<Run> {
-    const session = await TrainingSession.open({
-      graph: o.graph,
-      data: {
-        root: o.root,
-        validationFraction: o.data.validationFraction,
-        resize: o.data.resize,
-        augment: o.data.augment,
-      },
-      hyper: {
-        epochs: o.hyper.epochs,
-        batchSize: o.hyper.batchSize,
-        optimizer: {
-          kind: o.hyper.optimizer,
-          learningRate: o.hyper.learningRate,
-          momentum: o.hyper.momentum,
-          weightDecay: o.hyper.weightDecay,
-        },
-        seed: o.hyper.seed,
-        patience: o.hyper.patience,
-        threads: o.threads,
-      },
+    const session = await TrainingSession.open(o.plan, {
+      compiled: o.compiled,
+      data: o.openData(),
+      ...(o.threads === undefined ? {} : { threads: o.threads }),
       ...(o.checkpointPath ? { checkpointPath: o.checkpointPath } : {}),
+      ...(o.workerScript ? { workerScript: o.workerScript } : {}),
     });
     if (o.resume) {
       try {
@@ -161,8 +152,8 @@ export class Run {
   }
 
   get settings(): RunSettings {
-    const { graph, compiled, root, datasetName, data, hyper, continueFrom } = this.o;
-    return { graph, compiled, root, datasetName, data, hyper, ...(continueFrom ? { continueFrom } : {}) };
+    const { plan, compiled, root, datasetName, openData, continueFrom } = this.o;
+    return { plan, compiled, root, datasetName, openData, ...(continueFrom ? { continueFrom } : {}) };
   }
 
   get checkpointPath(): string | undefined {
@@ -175,7 +166,7 @@ export class Run {
   }
 
   get hyper(): Hyperparameters {
-    return this.o.hyper;
+    return this.o.plan.hyper;
   }
 
   get classes(): readonly string[] {
@@ -230,7 +221,7 @@ export class Run {
     }
     await this.session.close().catch(() => undefined);
     const record = runRecord({
-      ...this.o,
+      plan: this.o.plan,
       dataset: this.o.datasetName,
       startedAt: this.startedAt,
       epochs: this.epochs,
@@ -242,7 +233,7 @@ export class Run {
 
   /** The best epoch's weights, and the last weights when they are not the same (a later epoch, or a stop mid-epoch). */
   private async keptSets(best: NamedWeights, end: TrainingEnd): Promise<KeptWeights[]> {
-    const version = graphVersion(this.o.graph);
+    const version = graphVersion(this.o.plan.graph);
     const last = this.epochs[this.epochs.length - 1];
     const bestEpoch = [...this.epochs].reverse().find((e) => e.best) ?? last;
     const sets: KeptWeights[] = [
@@ -272,7 +263,7 @@ export class Run {
   private async checkpointEpoch(end: TrainingEnd): Promise<number | null> {
     const path = this.o.checkpointPath;
     const last = this.epochs[this.epochs.length - 1]?.epoch ?? 0;
-    if (!path || last === 0 || last >= this.o.hyper.epochs) return null;
+    if (!path || last === 0 || last >= this.o.plan.hyper.epochs) return null;
     if (end.status !== 'stopped' && end.status !== 'failed' && end.status !== 'diverged') return null;
     const written = await stat(path).then(
       (s) => s.isFile(),
@@ -286,7 +277,7 @@ export class Run {
     this.points.push(point);
     this.status = {
       epoch: s.epoch,
-      epochs: this.o.hyper.epochs,
+      epochs: this.o.plan.hyper.epochs,
       step: s.step,
       steps: s.steps,
       globalStep: s.globalStep,

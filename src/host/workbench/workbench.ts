@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { join } from 'node:path';
 import {
   compileGraph,
@@ -12,7 +12,7 @@ import {
   type NamedWeights,
   type Tensor,
 } from '../../engine';
-import type { OpenedProject, ParsedRequestOf, RequestName } from '../../shared/api';
+import type { OpenedProject, ParsedRequestOf, RequestName, TrainingPlan } from '../../shared/api';
 import type { Graph } from '../../shared/graph';
 import type {
   CellImages,
@@ -29,7 +29,7 @@ import type {
   TrainingState,
 } from '../../shared/training';
 import { DatasetSource, openDataset, sampleDatasetPath, type DatasetBatch } from '../datasets';
-import { readCheckpoint } from '../session';
+import { openFolder, readCheckpoint, type TrainingData } from '../session';
 import { inputSpecOf } from '../inference/model';
 import type { Dialogs } from '../project/dialogs';
 import type { ProjectSession } from '../project/session';
@@ -60,6 +60,8 @@ export interface WorkbenchOptions {
   root?: string;
   /** Worker threads per run (default: the machine's cores). */
   threads?: number;
+  /** The training worker's entry, when not where the pool looks for it (a benchmark runs the app's build). */
+  workerScript?: URL;
   /** Progress batches go to the window at most this often (default 100 ms). */
   relayIntervalMs?: number;
   /** Feature-map frames are computed at most this often during a run (default 500 ms: two a second). */
@@ -182,13 +184,13 @@ export class Workbench {
     if (r.start === 'continue' && Object.keys(current).length === 0) {
       throw new Error('there are no trained weights to continue from; train from scratch first');
     }
+    const plan: TrainingPlan = { graph: r.graph, data: r.data, hyper: r.hyper };
     const settings: RunSettings = {
-      graph: r.graph,
+      plan,
       compiled,
       root,
       datasetName: TrustedDatasets.isSample(root) ? 'built-in sample' : root,
-      data: r.data,
-      hyper: r.hyper,
+      openData: () => this.openData(plan, compiled, root),
       ...(r.start === 'continue' ? { continueFrom: current } : {}),
     };
     this.starting = true;
@@ -212,7 +214,7 @@ export class Workbench {
     const resumable = this.resumable;
     if (!ended || !resumable) throw new Error('there is no stopped run with a checkpoint to resume from');
     const settings = ended.run.settings;
-    if (graphVersion(r.graph) !== graphVersion(settings.graph)) {
+    if (graphVersion(r.graph) !== graphVersion(settings.plan.graph)) {
       throw new Error(
         `the network has changed since this run stopped after epoch ${resumable.epoch}; ` +
           'its checkpoint only fits the network it was trained on: undo the change or start a new run',
@@ -229,6 +231,17 @@ export class Workbench {
     return this.launch(settings, resumable.path, resume);
   }
 
+  /**
+   * A run's images: the folder's scan from the Data view when it has one (else scanned now, once), decoded
+   * through the cache the last run on this folder filled.
+   */
+  private async openData(plan: TrainingPlan, compiled: CompiledGraph, root: string): Promise<TrainingData> {
+    const scanned = await this.datasets.scan(root);
+    const input = inputSpecOf(compiled, plan.data.resize);
+    const cache = this.datasets.pixels(root, input, Math.floor(totalmem() / 4));
+    return openFolder(plan, compiled, { root, scanned, cache });
+  }
+
   /** Opens a run and starts it in the background. */
   private async launch(
     settings: RunSettings,
@@ -241,6 +254,7 @@ export class Workbench {
       ...(checkpointPath ? { checkpointPath } : {}),
       ...(resume ? { resume } : {}),
       threads: this.o.threads ?? availableParallelism(),
+      ...(this.o.workerScript ? { workerScript: this.o.workerScript } : {}),
       relayIntervalMs: this.o.relayIntervalMs ?? 100,
       frameIntervalMs: this.o.frameIntervalMs ?? 500,
       progress: (p) => this.o.emit('trainingProgress', p),
@@ -288,7 +302,7 @@ export class Workbench {
       phase: this.starting ? 'starting' : this.run ? this.run.phase : 'idle',
       runId: run?.id ?? null,
       hyper: run ? run.hyper : null,
-      modelGraph: this.run ? graphVersion(this.run.settings.graph) : inspectable ? this.modelGraph : null,
+      modelGraph: this.run ? graphVersion(this.run.settings.plan.graph) : inspectable ? this.modelGraph : null,
       status: run?.status ?? null,
       points: run ? [...run.points] : [],
       epochs: run ? [...run.epochs] : [],
@@ -470,7 +484,7 @@ export class Workbench {
     // Nothing to resume from (the run finished): its checkpoint goes.
     else if (path) await rm(path, { force: true }).catch(() => undefined);
     this.model = result.model;
-    this.modelGraph = graphVersion(run.settings.graph);
+    this.modelGraph = graphVersion(run.settings.plan.graph);
     this.scores = null;
     let project: OpenedProject | null = null;
     try {
@@ -486,7 +500,7 @@ export class Workbench {
             result.record,
           ].slice(-1000),
         }),
-        { graphVersion: graphVersion(run.settings.graph), kept: result.kept },
+        { graphVersion: graphVersion(run.settings.plan.graph), kept: result.kept },
       );
     } catch {
       // No project to record it in (the window never loaded one): the window still hears how the run ended.
