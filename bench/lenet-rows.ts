@@ -1,8 +1,6 @@
-import { availableParallelism } from 'node:os';
-import { tensor } from '../src/engine';
-import { sharedTensor, TrainingPool } from '../src/host/training';
 import { fillRandom, median, peakRssMb } from './harness';
-import { BATCH, CLASSES, IMAGE, lenetGraph } from './lenet-model';
+import { BATCH, CLASSES, IMAGE } from './lenet-model';
+import { measureConvas } from './suite-rows';
 import { loadTf, TfLenet, type TfRow } from './tfjs-lenet';
 
 /** One row of the LeNet-5 benchmark, measured in its own process. */
@@ -19,8 +17,9 @@ export interface RowResult {
   /** Every timed run, for the spread. */
   trainRuns: number[];
   inferRuns: number[];
-  stepsPerRun: number;
-  imagesPerInferRun: number;
+  /** The sizes of a timed run, for the TensorFlow.js rows (Convas's rows are timed epoch by epoch). */
+  stepsPerRun?: number;
+  imagesPerInferRun?: number;
   notes: string[];
 }
 
@@ -44,35 +43,6 @@ const SEED = 1;
 /** Upper bounds on a run's size; the data holds this much. */
 const MAX_STEPS = 60;
 const MAX_INFER_BATCHES = 120;
-
-async function convas(threads: number): Promise<Subject> {
-  // In shared memory from the start, so that the pool never copies it.
-  const n = Math.max(MAX_STEPS, MAX_INFER_BATCHES) * BATCH;
-  const x = sharedTensor([n, IMAGE.channels, IMAGE.height, IMAGE.width]);
-  const labels = new Int32Array(new SharedArrayBuffer(n * 4));
-  fillRandom(x.data, labels, CLASSES, SEED);
-  const per = IMAGE.channels * IMAGE.height * IMAGE.width;
-  const first = (k: number) => tensor([k, IMAGE.channels, IMAGE.height, IMAGE.width], x.data.subarray(0, k * per));
-  const pool = await TrainingPool.create({
-    graph: lenetGraph(),
-    seed: SEED,
-    optimizer: { kind: 'sgd', learningRate: LEARNING_RATE },
-    threads,
-  });
-  const notes = [
-    `convas (${threads} thread${threads > 1 ? 's' : ''}): kernels ${pool.kernels}${pool.notice ? ` — ${pool.notice}` : ''}`,
-  ];
-  return {
-    notes,
-    train: async (steps) => {
-      await pool.runEpoch(first(steps * BATCH), labels.subarray(0, steps * BATCH), BATCH);
-    },
-    infer: async (images) => {
-      await pool.predict(first(images), BATCH);
-    },
-    close: () => pool.close(),
-  };
-}
 
 async function tfjs(row: TfRow): Promise<Subject> {
   const { tf, notes } = await loadTf(row);
@@ -109,9 +79,15 @@ async function timed(fn: () => Promise<void>): Promise<number> {
  * and `runs` timed inference runs; medians of images per second.
  */
 export async function measureRow(name: RowName, options: RowOptions): Promise<RowResult> {
-  const subject = name.startsWith('convas')
-    ? await convas(name === 'convas-1t' ? 1 : availableParallelism())
-    : await tfjs(name as TfRow);
+  if (name === 'convas-1t' || name === 'convas-all') {
+    // Convas's rows are the suite's: the LeNet-5 template trained through TrainingSession, the path users run.
+    const m = await measureConvas('lenet5', name === 'convas-1t' ? 'one' : 'all', {
+      runs: options.runs,
+      seconds: options.runSeconds,
+    });
+    return { name, ...m };
+  }
+  const subject = await tfjs(name as TfRow);
   // Warm-up: the JIT, the kernels' scratch memory, the pool's first epoch; the last warm-up sizes the runs.
   // A slow row (tfjs-cpu takes seconds a step) is sized on one step, a fast one on a few more.
   await subject.train(1);
