@@ -114,7 +114,11 @@ try {
   await rm(dir, { recursive: true, force: true });
 }
 const verdict = (s: number) => (s < TARGET_SECONDS ? 'PASS' : 'MISS');
-console.log(`time from Train to the first step, built-in sample, fashion-2conv, ${THREADS} threads, median of ${RUNS}:`);
-console.log(`  new window (nothing scanned yet): ${median(cold).toFixed(2)} s  ${verdict(median(cold))} (target < ${TARGET_SECONDS} s)`);
+console.log(
+  `time from Train to the first step, built-in sample, fashion-2conv, ${THREADS} threads, median of ${RUNS}:`,
+);
+console.log(
+  `  new window (nothing scanned yet): ${median(cold).toFixed(2)} s  ${verdict(median(cold))} (target < ${TARGET_SECONDS} s)`,
+);
 console.log(`  next run in the same window:      ${median(warm).toFixed(2)} s  ${verdict(median(warm))}`);
 console.log(`  load average during the runs: ${loadavg()[0].toFixed(2)} on ${availableParallelism()} cores`);

@@ -1,5 +1,14 @@
 import { availableParallelism } from 'node:os';
-import { compileGraph, Network, Rng, sizeOf, tensor, useKernels, type ConvGeometry, type Examples } from '../src/engine';
+import {
+  compileGraph,
+  Network,
+  Rng,
+  sizeOf,
+  tensor,
+  useKernels,
+  type ConvGeometry,
+  type Examples,
+} from '../src/engine';
 import { exportNetwork } from '../src/engine/formats';
 import { createWasmKernels } from '../src/engine/kernels/wasm';
 import type { DatasetBatch } from '../src/host/datasets';
@@ -112,7 +121,14 @@ async function measureSession(b: BenchGraph, threads: number, options: RunOption
     const plan: TrainingPlan = {
       graph: b.graph,
       data: DEFAULT_DATA_SETTINGS,
-      hyper: { ...DEFAULT_HYPERPARAMETERS, optimizer: 'sgd', learningRate: LEARNING_RATE, seed: SEED, batchSize: BATCH, epochs },
+      hyper: {
+        ...DEFAULT_HYPERPARAMETERS,
+        optimizer: 'sgd',
+        learningRate: LEARNING_RATE,
+        seed: SEED,
+        batchSize: BATCH,
+        epochs,
+      },
     };
     return TrainingSession.open(plan, { compiled, data: new CyclingData(batches, classes, steps), threads });
   };

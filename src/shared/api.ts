@@ -21,6 +21,7 @@ import {
   Hyperparameters,
   ImageRef,
   Saliency,
+  StartingProgress,
   Thumbnails,
   TrainingEnd,
   TrainingProgress,
@@ -308,6 +309,8 @@ export const events = {
   fileOpenRequested: z.strictObject({ path: FilePath, name: z.string() }),
   /** The host needs a file or folder chosen and has no native dialog: the window shows its in-page picker. */
   dialogRequest: DialogRequest,
+  /** A run is starting (the startTraining answer comes once it has): what it is doing, for a progress bar. */
+  trainingStarting: StartingProgress,
   /** Training progress, a few times a second: every step's loss (never dropped), finished epochs, the status. */
   trainingProgress: TrainingProgress,
   /** The latest feature maps of the watched node during a run (frames may be skipped; the latest wins). */

@@ -227,6 +227,18 @@ export const TrainingState = z.strictObject({
 });
 export type TrainingState = z.infer<typeof TrainingState>;
 
+/**
+ * How far a run that is starting has got, for the progress bar while the window waits for the first step: the
+ * dataset's files probed (only when the Data view has not scanned it yet), the validation images decoded, the
+ * training threads started.
+ */
+export const StartingProgress = z.strictObject({
+  stage: z.enum(['scanning', 'decoding', 'workers']),
+  done: z.int().min(0),
+  total: z.int().min(0),
+});
+export type StartingProgress = z.infer<typeof StartingProgress>;
+
 /** A batch of progress: every step since the last batch, epochs that ended, and the latest status. */
 export const TrainingProgress = z.strictObject({
   runId: z.string(),

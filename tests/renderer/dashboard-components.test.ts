@@ -165,6 +165,30 @@ describe('the Train view’s parts', () => {
     expect(w.find('[data-testid="run-resume"]').exists()).toBe(true);
   });
 
+  it('while a run starts, says what it is doing with a bar of its own', async () => {
+    freshStores(template('lenet5'));
+    const t = useTrainingStore();
+    const w = mount(ModeBar);
+    t.phase = 'starting';
+    await w.vm.$nextTick();
+    expect(w.get('[data-testid="run-summary"]').text()).toBe('Opening the dataset and starting the workers…');
+    t.starting = { stage: 'scanning', done: 340, total: 1200 };
+    await w.vm.$nextTick();
+    expect(w.get('[data-testid="run-summary"]').text()).toBe('Reading the dataset: 340 of 1,200 files…');
+    const bar = w.get('progress[aria-label="starting progress"]');
+    expect(Number(bar.attributes('value'))).toBeCloseTo(340 / 1200);
+    t.starting = { stage: 'decoding', done: 64, total: 200 };
+    await w.vm.$nextTick();
+    expect(w.get('[data-testid="run-summary"]').text()).toBe('Decoding the validation images: 64 of 200…');
+    t.starting = { stage: 'workers', done: 0, total: 2 };
+    await w.vm.$nextTick();
+    expect(w.get('[data-testid="run-summary"]').text()).toBe('Starting 2 training threads…');
+    t.phase = 'running';
+    await w.vm.$nextTick();
+    expect(w.find('progress[aria-label="starting progress"]').exists()).toBe(false);
+    expect(w.find('progress[aria-label="training progress"]').exists()).toBe(true);
+  });
+
   it('with trained weights, ▶ Train leads to the choice of Continue or From scratch instead of starting', async () => {
     freshStores(template('lenet5'));
     const view = useViewStore();

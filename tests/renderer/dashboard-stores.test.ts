@@ -116,6 +116,27 @@ describe('the training store', () => {
     expect(t.series.last).toBe(1.9);
   });
 
+  it('while the host opens a run, keeps what it says it is doing, and forgets it once the run has started', async () => {
+    freshStores(template('lenet5'));
+    const t = useTrainingStore();
+    fake.answers.trainingState = () => idle;
+    await t.init();
+    // Not starting: a stray report is not shown.
+    fake.emit('trainingStarting', { stage: 'scanning', done: 1, total: 10 });
+    expect(t.starting).toBeNull();
+    let answer!: (s: TrainingState) => void;
+    fake.answers.startTraining = () => new Promise<TrainingState>((r) => (answer = r));
+    const started = t.start();
+    await flush();
+    expect(t.phase).toBe('starting');
+    fake.emit('trainingStarting', { stage: 'scanning', done: 5, total: 10 });
+    expect(t.starting).toEqual({ stage: 'scanning', done: 5, total: 10 });
+    answer({ ...idle, phase: 'running', runId: 'r9' });
+    await started;
+    expect(t.phase).toBe('running');
+    expect(t.starting).toBeNull();
+  });
+
   it('records a finished run in the project: history, weights, unsaved; the network becomes inspectable', async () => {
     freshStores(template('lenet5'));
     const t = useTrainingStore();

@@ -152,8 +152,8 @@ export class DatasetSource {
     }
   }
 
-  /** A whole split as one set of examples, in sorted file order (for validation and test). */
-  async load(split: SplitName): Promise<DatasetBatch> {
+  /** A whole split as one set of examples, in sorted file order (for validation and test); `onProgress` hears of each batch. */
+  async load(split: SplitName, onProgress?: (done: number, total: number) => void): Promise<DatasetBatch> {
     const { height, width, channels } = this.input;
     const n = this.count(split);
     const x = tensor([n, channels, height, width]);
@@ -165,6 +165,7 @@ export class DatasetSource {
       labels.set(b.labels, at);
       files.push(...b.files);
       at += b.labels.length;
+      onProgress?.(at, n);
     }
     return { x, labels, files };
   }

@@ -28,8 +28,11 @@ export interface TrainingData {
    * with it when asked. The next batch is prepared while the caller trains on this one.
    */
   batches(batchSize: number, rng: Rng, augment?: AugmentOptions): AsyncGenerator<Examples>;
-  /** The whole validation split, in a fixed order, with the files the images came from (when there are files). */
-  validation(): Promise<DatasetBatch>;
+  /**
+   * The whole validation split, in a fixed order, with the files the images came from (when there are files);
+   * `onProgress` hears how many are loaded, when loading takes a while.
+   */
+  validation(onProgress?: (done: number, total: number) => void): Promise<DatasetBatch>;
   /** A fixed, seeded subset of the training split (at most TRAIN_ACCURACY_SAMPLE images) for the training accuracy. */
   trainSample(seed: number): Promise<DatasetBatch>;
 }
@@ -69,8 +72,8 @@ export class FolderData implements TrainingData {
     for await (const b of this.source.batches('train', batchSize, options)) yield asInput(this.graph, b);
   }
 
-  async validation(): Promise<DatasetBatch> {
-    return asInput(this.graph, await this.source.load('validation'));
+  async validation(onProgress?: (done: number, total: number) => void): Promise<DatasetBatch> {
+    return asInput(this.graph, await this.source.load('validation', onProgress));
   }
 
   async trainSample(seed: number): Promise<DatasetBatch> {

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { checkMemory, Rng, type CompiledGraph, type Evaluation, type NamedWeights, type Tensor } from '../../engine';
 import type { TrainingPlan } from '../../shared/api';
+import type { StartingProgress } from '../../shared/training';
 import type { DatasetBatch } from '../datasets';
 import { DivergedError, TrainingPool, type KernelChoice } from '../training';
 import { writeCheckpoint, type Checkpoint } from './checkpoint';
@@ -24,6 +25,8 @@ export interface SessionOptions {
   kernels?: KernelChoice;
   /** The training worker's entry, when not where the pool looks for it (the app's build, from a benchmark). */
   workerScript?: URL;
+  /** What opening is doing, for a progress bar: validation images decoded, workers started. */
+  onStarting?: (p: StartingProgress) => void;
 }
 
 export interface SessionListeners {
@@ -75,11 +78,16 @@ export class TrainingSession {
     const threads = o.threads ?? availableParallelism();
     // Refused with its figure before a single image is read, when training at this batch size cannot fit.
     checkMemory(graph, { batchSize: plan.hyper.batchSize, training: true, optimizer: plan.hyper.optimizer, threads });
+    const say = o.onStarting ?? (() => undefined);
+    say({ stage: 'workers', done: 0, total: threads });
     const starting = TrainingPool.create(plan, {
       compiled: graph,
       threads,
       ...(o.kernels ? { kernels: o.kernels } : {}),
       ...(o.workerScript ? { workerScript: o.workerScript } : {}),
+    }).then((pool) => {
+      say({ stage: 'workers', done: threads, total: threads });
+      return pool;
     });
     const loading = (async () => {
       const data = await o.data;
@@ -91,7 +99,8 @@ export class TrainingSession {
             `set the last Dense layer to ${data.classes.length} units`,
         );
       }
-      return { data, validation: await data.validation() };
+      const validation = await data.validation((done, total) => say({ stage: 'decoding', done, total }));
+      return { data, validation };
     })();
     const [pool, loaded] = await Promise.allSettled([starting, loading]);
     if (pool.status === 'rejected' || loaded.status === 'rejected') {

@@ -147,4 +147,5 @@ export interface WireError {
 }
 
 /** Worker → host messages: a discriminated union on `type`. */
-export type WorkerMessage = { type: 'result'; id: number; value: unknown } | { type: 'error'; id: number; error: WireError };
+export type WorkerMessage =
+  { type: 'result'; id: number; value: unknown } | { type: 'error'; id: number; error: WireError };

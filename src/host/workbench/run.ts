@@ -9,6 +9,7 @@ import type {
   FeatureMaps,
   Hyperparameters,
   ImageRef,
+  StartingProgress,
   StepPoint,
   TrainingEnd,
   TrainingProgress,
@@ -50,6 +51,8 @@ export interface RunOptions {
   relayIntervalMs: number;
   /** Feature-map frames are computed at most this often. */
   frameIntervalMs: number;
+  /** What opening is doing, before the first step (see StartingProgress). */
+  starting(p: StartingProgress): void;
   progress(p: TrainingProgress): void;
   frame(f: FeatureMaps): void;
   /** What to stream now, if anything. */
@@ -135,6 +138,7 @@ export class Run {
       ...(o.threads === undefined ? {} : { threads: o.threads }),
       ...(o.checkpointPath ? { checkpointPath: o.checkpointPath } : {}),
       ...(o.workerScript ? { workerScript: o.workerScript } : {}),
+      onStarting: o.starting,
     });
     if (o.resume) {
       try {

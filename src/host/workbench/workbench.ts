@@ -25,9 +25,11 @@ import type {
   HistogramsView,
   ImageRef,
   Saliency,
+  StartingProgress,
   TrainingEnd,
   TrainingState,
 } from '../../shared/training';
+import { throttleProgress } from '../relay/throttle';
 import { DatasetSource, openDataset, sampleDatasetPath, type DatasetBatch } from '../datasets';
 import { openFolder, readCheckpoint, type TrainingData } from '../session';
 import { inputSpecOf } from '../inference/model';
@@ -236,7 +238,8 @@ export class Workbench {
    * through the cache the last run on this folder filled.
    */
   private async openData(plan: TrainingPlan, compiled: CompiledGraph, root: string): Promise<TrainingData> {
-    const scanned = await this.datasets.scan(root);
+    const report = throttleProgress((p: StartingProgress) => this.o.emit('trainingStarting', p));
+    const scanned = await this.datasets.scan(root, (done, total) => report({ stage: 'scanning', done, total }));
     const input = inputSpecOf(compiled, plan.data.resize);
     const cache = this.datasets.pixels(root, input, Math.floor(totalmem() / 4));
     return openFolder(plan, compiled, { root, scanned, cache });
@@ -257,6 +260,7 @@ export class Workbench {
       ...(this.o.workerScript ? { workerScript: this.o.workerScript } : {}),
       relayIntervalMs: this.o.relayIntervalMs ?? 100,
       frameIntervalMs: this.o.frameIntervalMs ?? 500,
+      starting: throttleProgress((p) => this.o.emit('trainingStarting', p)),
       progress: (p) => this.o.emit('trainingProgress', p),
       frame: (f) => this.o.emit('featureMapFrame', f),
       watch: () => this.watch,

@@ -1,4 +1,5 @@
 import type { Metric } from '../../shared/project';
+import type { StartingProgress } from '../../shared/training';
 
 /** A metric as the user reads it: NaN and ±Infinity by name (never "null"), numbers to `digits` decimals. */
 export function formatMetric(m: Metric | null | undefined, digits = 3): string {
@@ -32,3 +33,19 @@ export function metricValue(m: Metric | null | undefined): number | null {
 
 /** A count with thousands separators. */
 export const formatCount = (n: number): string => n.toLocaleString('en');
+
+/** What a starting run is doing, in the words of the run bar (before its first step). */
+export function startingSummary(p: StartingProgress | null): string {
+  if (!p) return 'Opening the dataset and starting the workers…';
+  const count = (n: number) => n.toLocaleString('en');
+  switch (p.stage) {
+    case 'scanning':
+      return `Reading the dataset: ${count(p.done)} of ${count(p.total)} files…`;
+    case 'decoding':
+      return `Decoding the validation images: ${count(p.done)} of ${count(p.total)}…`;
+    case 'workers':
+      return p.done < p.total
+        ? `Starting ${p.total} training thread${p.total === 1 ? '' : 's'}…`
+        : 'Training threads ready…';
+  }
+}

@@ -10,6 +10,7 @@ import {
   type FeatureMaps,
   type Hyperparameters,
   type OptimizerKind,
+  type StartingProgress,
   type StepPoint,
   type TrainingEnd,
   type TrainingPhase,
@@ -87,6 +88,8 @@ export const useTrainingStore = defineStore('training', () => {
   let lastStep = 0;
   /** The latest feature-map frame streamed during a run. */
   const frame = shallowRef<FeatureMaps | null>(null);
+  /** What a run that is starting is doing (scanning, decoding, starting threads); null otherwise. */
+  const starting = shallowRef<StartingProgress | null>(null);
   /** Bumped whenever the network to inspect changes (a run ended, inspection prepared): views fetch again. */
   const modelVersion = ref(0);
 
@@ -122,11 +125,13 @@ export const useTrainingStore = defineStore('training', () => {
     status.value = null;
     end.value = null;
     frame.value = null;
+    starting.value = null;
   }
 
   function applyState(s: TrainingState): void {
     if (s.runId !== runId.value) resetRun(s.runId);
     phase.value = s.phase;
+    if (s.phase !== 'starting') starting.value = null;
     runHyper.value = s.hyper;
     modelGraph.value = s.modelGraph;
     addPoints(s.points);
@@ -206,6 +211,9 @@ export const useTrainingStore = defineStore('training', () => {
     if (started) return;
     started = true;
     const api = getApi();
+    api.on('trainingStarting', (p) => {
+      if (phase.value === 'starting') starting.value = p;
+    });
     api.on('trainingProgress', onProgress);
     api.on('trainingEnded', (e) => void onEnded(e));
     api.on('featureMapFrame', (f) => (frame.value = f));
@@ -295,6 +303,7 @@ export const useTrainingStore = defineStore('training', () => {
     fieldErrors,
     hyper,
     phase,
+    starting,
     runId,
     runHyper,
     status,
