@@ -2,18 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import {
-  compileGraph,
-  probabilitiesOf,
-  reshape,
-  sizeOf,
-  weightFit,
-  type CompiledGraph,
-  type NamedWeights,
-  type Tensor,
-} from '../../engine';
+import { probabilitiesOf, reshape, sizeOf, type CompiledGraph, type Tensor } from '../../engine';
 import type { OpenedProject, ParsedRequestOf, RequestName } from '../../shared/api';
-import type { Graph } from '../../shared/graph';
 import type {
   CellImages,
   ConfusionView,
@@ -35,7 +25,8 @@ import type { Dialogs } from '../project/dialogs';
 import type { ProjectSession } from '../project/session';
 import type { Emit } from '../server/dispatch';
 import { augmentPreview, DatasetCache, reportView, thumbnails } from './dataset-view';
-import { exportFormats, exportWithDialog } from './export';
+import { compileForTraining } from './compile';
+import { exportFormats, exportProject } from './export';
 import { batchOfOne, decodeDropped, pngDataUrl, imageOf } from './images';
 import { convolutionStepOf, featureMapsOf, filtersOf, histogramsOf, InspectError } from './inspect';
 import { LocalModel, type InspectModel } from './model';
@@ -399,18 +390,7 @@ export class Workbench {
   }
 
   exportModel(r: Req<'exportModel'>) {
-    const { session } = this.o;
-    // Said before any dialog opens: weights that do not fit the graph cannot be exported.
-    const misfit = misfitReason(compileForTraining(r.graph), session.currentWeights);
-    if (misfit) throw new Error(misfit);
-    return exportWithDialog(
-      this.o.dialogs,
-      r.formatId,
-      r.graph,
-      session.currentWeights,
-      this.o.checkPath,
-      session.classNames,
-    );
+    return exportProject(this.o, r.formatId, r.graph);
   }
 
   /** The window is closing: the run stops, and its result reaches the project before the session backs it up. */
@@ -520,29 +500,6 @@ export class Workbench {
       dropped.for = model;
     }
     return dropped.x;
-  }
-}
-
-/** Why the project's weights cannot be exported with this graph (the first layer that does not fit), or null. */
-export function misfitReason(compiled: CompiledGraph, weights: NamedWeights): string | null {
-  const have = Object.entries(weights).map(([name, t]) => ({ name, shape: t.shape }));
-  if (have.length === 0) return null;
-  const bad = weightFit(compiled, have).filter((f) => !f.fits);
-  if (bad.length === 0) return null;
-  const first = bad[0];
-  return (
-    `the trained weights do not fit the network on the canvas: ${first.nodeId}: ${first.reason}` +
-    (bad.length > 1 ? ` (and ${bad.length - 1} more layer${bad.length > 2 ? 's' : ''})` : '') +
-    '; train it (Continue keeps the layers that still fit) before exporting'
-  );
-}
-
-/** The graph compiled, or an error naming the node at fault, said as a reason training cannot start. */
-function compileForTraining(graph: Graph): CompiledGraph {
-  try {
-    return compileGraph(graph);
-  } catch (e) {
-    throw new Error(`the network cannot train: ${(e as Error).message}`);
   }
 }
 
