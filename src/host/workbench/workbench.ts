@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { probabilitiesOf, reshape, sizeOf, type CompiledGraph, type Tensor } from '../../engine';
+import { probabilitiesOf, sizeOf, type Tensor } from '../../engine';
 import type { OpenedProject, ParsedRequestOf, RequestName } from '../../shared/api';
 import type {
   CellImages,
@@ -18,13 +18,12 @@ import type {
   TrainingEnd,
   TrainingState,
 } from '../../shared/training';
-import { DatasetSource, openDataset, sampleDatasetPath, type DatasetBatch } from '../datasets';
+import { sampleDatasetPath } from '../datasets';
 import { readCheckpoint } from '../session';
 import { inputSpecOf } from '../inference/model';
 import type { Dialogs } from '../project/dialogs';
 import type { ProjectSession } from '../project/session';
 import type { Emit } from '../server/dispatch';
-import { augmentPreview, DatasetCache, reportView, thumbnails } from './dataset-view';
 import { compileForTraining } from './compile';
 import { exportFormats, exportProject } from './export';
 import { batchOfOne, decodeDropped, pngDataUrl, imageOf } from './images';
@@ -35,6 +34,7 @@ import { graphVersion } from './record';
 import { Run, type FeatureWatch, type ResumeFrom, type RunResult, type RunSettings } from './run';
 import { saliencyOf } from './saliency';
 import { TrustedDatasets } from './trusted';
+import { WindowDatasets } from './window-datasets';
 
 type Req<K extends RequestName> = ParsedRequestOf<K>;
 
@@ -86,8 +86,7 @@ const NO_MODEL =
  * project's history, so that Save writes them.
  */
 export class Workbench {
-  private readonly trusted: TrustedDatasets;
-  private readonly datasets: DatasetCache;
+  private readonly datasets: WindowDatasets;
   private starting = false;
   /** A run being opened (dataset scan, workers starting): stopping waits for it. */
   private pendingStart: Promise<unknown> = Promise.resolve();
@@ -107,27 +106,19 @@ export class Workbench {
   private closed = false;
 
   constructor(private readonly o: WorkbenchOptions) {
-    this.trusted = new TrustedDatasets(o.checkPath);
-    this.datasets = new DatasetCache(2, o.root);
+    this.datasets = new WindowDatasets(o.session, o.checkPath, o.root);
   }
 
   // ---- where datasets come from ----
 
   /** The folder dialog: the chosen folder becomes one this window may read. */
-  async pickFolder(title: string): Promise<{ path: string } | null> {
-    const picked = await this.o.session.pickFolder(title);
-    if (picked) {
-      await this.trusted.add(picked.path);
-      this.datasets.forget(picked.path);
-    }
-    return picked;
+  pickFolder(title: string): Promise<{ path: string } | null> {
+    return this.datasets.pickFolder(title);
   }
 
   /** A project the session opened from a file: its dataset folder may be read. */
-  async opened<P extends OpenedProject | null>(project: P): Promise<P> {
-    const path = project?.project.dataset?.path;
-    if (path) await this.trusted.add(path);
-    return project;
+  opened<P extends OpenedProject | null>(project: P): Promise<P> {
+    return this.datasets.opened(project);
   }
 
   /** Another project replaces this one: the run stops (its result still goes to this project) and inspection ends. */
@@ -146,20 +137,16 @@ export class Workbench {
 
   // ---- Data ----
 
-  async datasetReport(r: Req<'datasetReport'>) {
-    const root = this.trusted.folderOf(r.dataset);
-    const { report } = await this.datasets.inspect(root, r.validationFraction);
-    return reportView(report, TrustedDatasets.isSample(root));
+  datasetReport(r: Req<'datasetReport'>) {
+    return this.datasets.report(r);
   }
 
-  async datasetThumbnails(r: Req<'datasetThumbnails'>) {
-    const { index } = await this.datasets.inspect(this.trusted.folderOf(r.dataset), 0.2);
-    return thumbnails(index, r.perClass);
+  datasetThumbnails(r: Req<'datasetThumbnails'>) {
+    return this.datasets.thumbnails(r);
   }
 
-  async augmentPreview(r: Req<'augmentPreview'>) {
-    const { index } = await this.datasets.inspect(this.trusted.folderOf(r.dataset), 0.2);
-    return augmentPreview(index, r.augment, r.seed);
+  augmentPreview(r: Req<'augmentPreview'>) {
+    return this.datasets.augmentPreview(r);
   }
 
   // ---- Train ----
@@ -168,7 +155,7 @@ export class Workbench {
     if (this.starting || this.run)
       throw new Error('a training run is already going on; stop it before starting another');
     const compiled = compileForTraining(r.graph);
-    const root = this.trusted.folderOf(r.dataset);
+    const root = this.datasets.folderOf(r.dataset);
     const current = this.o.session.currentWeights;
     if (r.start === 'continue' && Object.keys(current).length === 0) {
       throw new Error('there are no trained weights to continue from; train from scratch first');
@@ -294,13 +281,12 @@ export class Workbench {
     const weights = this.o.session.currentWeights;
     if (Object.keys(weights).length === 0) throw new Error('the project has no trained weights yet; train it first');
     const compiled = compileForTraining(r.graph);
-    const root = this.trusted.folderOf(r.dataset);
-    const { classes, validation } = await validationSet(
+    const root = this.datasets.folderOf(r.dataset);
+    const { classes, validation } = await this.datasets.validationSet(
       compiled,
       root,
       r.data.validationFraction,
       r.data.resize,
-      TrustedDatasets.confinement(root, this.o.root),
     );
     try {
       this.model = LocalModel.build(compiled, weights, classes, validation);
@@ -501,25 +487,4 @@ export class Workbench {
     }
     return dropped.x;
   }
-}
-
-/** The validation split of a dataset as the network's input, for inspecting saved weights. */
-async function validationSet(
-  compiled: CompiledGraph,
-  root: string,
-  validationFraction: number,
-  resize: 'stretch' | 'fit' | 'crop',
-  within: string | undefined,
-): Promise<{ classes: readonly string[]; validation: DatasetBatch }> {
-  const index = await openDataset(root, { validationFraction, seed: 1, ...(within === undefined ? {} : { within }) });
-  const outputs = sizeOf(compiled.outputShape);
-  if (outputs !== index.classes.length) {
-    throw new Error(`the network gives ${outputs} values, but ${root} has ${index.classes.length} classes`);
-  }
-  const source = DatasetSource.create(index, inputSpecOf(compiled, resize));
-  const batch = await source.load('validation');
-  return {
-    classes: index.classes,
-    validation: { ...batch, x: reshape(batch.x, [batch.x.shape[0], ...compiled.inputShape]) },
-  };
 }
