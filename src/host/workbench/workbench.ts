@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { probabilitiesOf, sizeOf, type Tensor } from '../../engine';
 import type { OpenedProject, ParsedRequestOf, RequestName } from '../../shared/api';
 import type {
   CellImages,
@@ -13,26 +12,20 @@ import type {
   FilterView,
   GalleryPage,
   HistogramsView,
-  ImageRef,
   Saliency,
   TrainingEnd,
   TrainingState,
 } from '../../shared/training';
 import { sampleDatasetPath } from '../datasets';
 import { readCheckpoint } from '../session';
-import { inputSpecOf } from '../inference/model';
 import type { Dialogs } from '../project/dialogs';
 import type { ProjectSession } from '../project/session';
 import type { Emit } from '../server/dispatch';
 import { compileForTraining } from './compile';
 import { exportFormats, exportProject } from './export';
-import { batchOfOne, decodeDropped, pngDataUrl, imageOf } from './images';
-import { convolutionStepOf, featureMapsOf, filtersOf, histogramsOf, InspectError } from './inspect';
-import { LocalModel, type InspectModel } from './model';
-import { cellImages, confusionOf, galleryPage, scoresOf, scoreValidation, type Scores } from './predictions';
+import { Inspection } from './inspection';
 import { graphVersion } from './record';
-import { Run, type FeatureWatch, type ResumeFrom, type RunResult, type RunSettings } from './run';
-import { saliencyOf } from './saliency';
+import { Run, type ResumeFrom, type RunResult, type RunSettings } from './run';
 import { TrustedDatasets } from './trusted';
 import { WindowDatasets } from './window-datasets';
 
@@ -74,10 +67,6 @@ interface Ended {
   result: RunResult;
 }
 
-/** Nothing to look inside yet. */
-const NO_MODEL =
-  'there is no trained network to inspect yet: start training in the Train view, or open a trained project';
-
 /**
  * One window's training, datasets, inspection and export, beside its ProjectSession: the Api handlers of the
  * Data, Train and Inspect views call it. It owns at most one run at a time, the dataset folders this window may
@@ -96,17 +85,12 @@ export class Workbench {
   private ended: Ended | null = null;
   /** The ended run's checkpoint, while it can be resumed. */
   private resumable: Resumable | null = null;
-  /** The finished network to inspect (after a run, or prepared from the project's weights). */
-  private model: InspectModel | null = null;
-  /** graphVersion of the network `model` was built for. */
-  private modelGraph: string | null = null;
-  private dropped: { name: string; bytes: Uint8Array; for: InspectModel | null; x: Tensor | null } | null = null;
-  private watch: FeatureWatch | null = null;
-  private scores: { model: InspectModel; step: number | null; scores: Scores } | null = null;
+  private readonly inspection: Inspection;
   private closed = false;
 
   constructor(private readonly o: WorkbenchOptions) {
     this.datasets = new WindowDatasets(o.session, o.checkPath, o.root);
+    this.inspection = new Inspection(this.datasets);
   }
 
   // ---- where datasets come from ----
@@ -126,11 +110,7 @@ export class Workbench {
     await this.stopAndWait();
     // The run belonged to the project being replaced: it is not continued into the next one.
     await this.forgetCheckpoint();
-    this.model = null;
-    this.modelGraph = null;
-    this.scores = null;
-    this.dropped = null;
-    this.watch = null;
+    this.inspection.reset();
     // The last run was the other project's: its charts are not shown with this one.
     this.ended = null;
   }
@@ -223,14 +203,14 @@ export class Workbench {
       frameIntervalMs: this.o.frameIntervalMs ?? 500,
       progress: (p) => this.o.emit('trainingProgress', p),
       frame: (f) => this.o.emit('featureMapFrame', f),
-      watch: () => this.watch,
-      imageFor: (ref, model) => this.imageFor(ref, model),
+      watch: () => this.inspection.watch(),
+      imageFor: (ref, model) => this.inspection.imageFor(ref, model),
     });
     this.pendingStart = opening.catch(() => undefined);
     try {
       const run = await opening;
       this.run = run;
-      this.scores = null;
+      this.inspection.runStarted(run.model, graphVersion(run.settings.graph));
       // The checkpoint is the new run's now (a resumed run writes on to it).
       this.resumable = null;
       this.concluding = this.conclude(run, settings.root);
@@ -261,40 +241,24 @@ export class Workbench {
   state(): TrainingState {
     const run = this.run ?? this.ended?.run ?? null;
     const ended = this.ended?.result.end ?? null;
-    const inspectable = this.current();
+    const { modelGraph, classes } = this.inspection.view();
     return {
       phase: this.starting ? 'starting' : this.run ? this.run.phase : 'idle',
       runId: run?.id ?? null,
       hyper: run ? run.hyper : null,
-      modelGraph: this.run ? graphVersion(this.run.settings.graph) : inspectable ? this.modelGraph : null,
+      modelGraph,
       status: run?.status ?? null,
       points: run ? [...run.points] : [],
       epochs: run ? [...run.epochs] : [],
       end: this.run || !ended ? null : this.endWithCheckpoint(ended),
-      classes: inspectable ? [...inspectable.classes] : null,
+      classes,
     };
   }
 
   /** Makes the project's saved weights inspectable on its dataset (a trained project opened from a file). */
   async prepareInspection(r: Req<'prepareInspection'>): Promise<TrainingState> {
     if (this.run) return this.state();
-    const weights = this.o.session.currentWeights;
-    if (Object.keys(weights).length === 0) throw new Error('the project has no trained weights yet; train it first');
-    const compiled = compileForTraining(r.graph);
-    const root = this.datasets.folderOf(r.dataset);
-    const { classes, validation } = await this.datasets.validationSet(
-      compiled,
-      root,
-      r.data.validationFraction,
-      r.data.resize,
-    );
-    try {
-      this.model = LocalModel.build(compiled, weights, classes, validation);
-      this.modelGraph = graphVersion(r.graph);
-    } catch (e) {
-      throw new Error(`the project's weights do not fit the network on the canvas: ${(e as Error).message}`);
-    }
-    this.scores = null;
+    await this.inspection.prepare(r, this.o.session.currentWeights);
     return this.state();
   }
 
@@ -305,68 +269,50 @@ export class Workbench {
   restoreWeights(r: Req<'restoreWeights'>): OpenedProject {
     if (this.starting || this.run) throw new Error('stop the run in progress before restoring other weights');
     const opened = this.o.session.restoreKept(r.run, r.kind);
-    this.model = null;
-    this.modelGraph = null;
-    this.scores = null;
+    this.inspection.forgetModel();
     return opened;
   }
 
   // ---- Inspect ----
 
-  async confusion(): Promise<ConfusionView> {
-    const model = this.require();
-    return confusionOf(await this.scoresOf(model), model.validation.labels, model.classes);
+  confusion(): Promise<ConfusionView> {
+    return this.inspection.confusion();
   }
 
-  async cellImages(r: Req<'cellImages'>): Promise<CellImages> {
-    const model = this.require();
-    return cellImages(model, await this.scoresOf(model), r.actual, r.predicted, r.limit);
+  cellImages(r: Req<'cellImages'>): Promise<CellImages> {
+    return this.inspection.cellImages(r);
   }
 
-  async gallery(r: Req<'gallery'>): Promise<GalleryPage> {
-    const model = this.require();
-    return galleryPage(model, await this.scoresOf(model), r.sort, r.offset, r.limit);
+  gallery(r: Req<'gallery'>): Promise<GalleryPage> {
+    return this.inspection.gallery(r);
   }
 
-  async predictImage(r: Req<'predictImage'>): Promise<DroppedPrediction> {
-    const model = this.require();
-    this.dropped = { name: r.name, bytes: Buffer.from(r.data, 'base64'), for: null, x: null };
-    const x = await this.imageFor({ kind: 'dropped' }, model);
-    const scores = scoresOf(probabilitiesOf(model.graph, await model.predict(x)), sizeOf(model.graph.outputShape));
-    return {
-      png: await pngDataUrl(imageOf(x, 0)),
-      classes: [...model.classes],
-      probabilities: Array.from(scores.probabilities),
-      predicted: scores.predicted[0],
-    };
+  predictImage(r: Req<'predictImage'>): Promise<DroppedPrediction> {
+    return this.inspection.predictImage(r);
   }
 
-  async featureMaps(r: Req<'featureMaps'>): Promise<FeatureMaps> {
-    const model = this.require();
-    return featureMapsOf(model, r.nodeId, await this.imageFor(r.image, model), r.image);
+  featureMaps(r: Req<'featureMaps'>): Promise<FeatureMaps> {
+    return this.inspection.featureMaps(r);
   }
 
   watchFeatureMaps(r: Req<'watchFeatureMaps'>): null {
-    this.watch = r.nodeId === null ? null : { nodeId: r.nodeId, image: r.image };
-    return null;
+    return this.inspection.watchFeatureMaps(r);
   }
 
   filters(nodeId: string): Promise<FilterView> {
-    return filtersOf(this.require(), nodeId);
+    return this.inspection.filters(nodeId);
   }
 
   histograms(nodeId: string): Promise<HistogramsView> {
-    return histogramsOf(this.require(), nodeId);
+    return this.inspection.histograms(nodeId);
   }
 
-  async convolutionStep(r: Req<'convolutionStep'>): Promise<ConvolutionStep> {
-    const model = this.require();
-    return convolutionStepOf(model, r.nodeId, await this.imageFor(r.image, model), r);
+  convolutionStep(r: Req<'convolutionStep'>): Promise<ConvolutionStep> {
+    return this.inspection.convolutionStep(r);
   }
 
-  async saliency(r: Req<'saliency'>): Promise<Saliency> {
-    const model = this.require();
-    return saliencyOf(model, await this.imageFor(r.image, model), r.image, r.classIndex);
+  saliency(r: Req<'saliency'>): Promise<Saliency> {
+    return this.inspection.saliency(r);
   }
 
   // ---- Export ----
@@ -388,16 +334,6 @@ export class Workbench {
   }
 
   // ---- inside ----
-
-  private current(): InspectModel | null {
-    return this.run?.model ?? this.model;
-  }
-
-  private require(): InspectModel {
-    const model = this.current();
-    if (!model) throw new InspectError(NO_MODEL);
-    return model;
-  }
 
   private async stopAndWait(): Promise<void> {
     await this.pendingStart;
@@ -435,9 +371,7 @@ export class Workbench {
     if (result.end.resumeFrom !== undefined && path) this.resumable = { path, epoch: result.end.resumeFrom };
     // Nothing to resume from (the run finished): its checkpoint goes.
     else if (path) await rm(path, { force: true }).catch(() => undefined);
-    this.model = result.model;
-    this.modelGraph = graphVersion(run.settings.graph);
-    this.scores = null;
+    this.inspection.runEnded(result.model, graphVersion(run.settings.graph));
     let project: OpenedProject | null = null;
     try {
       const location = { path: TrustedDatasets.isSample(root) ? sampleDatasetPath() : root, classes: [...run.classes] };
@@ -460,31 +394,5 @@ export class Workbench {
     this.ended = { run, result };
     this.run = null;
     this.o.emit('trainingEnded', { runId: run.id, end: result.end, run: result.record, project });
-  }
-
-  /** Scores of the validation images, reused while the weights have not changed. */
-  private async scoresOf(model: InspectModel): Promise<Scores> {
-    const step = model.step();
-    if (this.scores?.model === model && this.scores.step === step) return this.scores.scores;
-    const scores = await scoreValidation(model);
-    this.scores = { model, step, scores };
-    return scores;
-  }
-
-  /** The batch of one an image reference names: a validation image, or the dropped one decoded for this network. */
-  private async imageFor(ref: ImageRef, model: InspectModel): Promise<Tensor> {
-    if (ref.kind === 'validation') {
-      const n = model.validation.labels.length;
-      if (ref.index >= n) throw new InspectError(`there are ${n} validation images; image ${ref.index} is not one`);
-      return batchOfOne(model.validation.x, ref.index);
-    }
-    const dropped = this.dropped;
-    if (!dropped) throw new InspectError('no image has been dropped on the prediction view yet');
-    if (dropped.for !== model || !dropped.x) {
-      const input = inputSpecOf(model.graph);
-      dropped.x = await decodeDropped(dropped.bytes, dropped.name, input, model.graph.inputShape);
-      dropped.for = model;
-    }
-    return dropped.x;
   }
 }
