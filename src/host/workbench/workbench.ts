@@ -1,7 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import type { OpenedProject, ParsedRequestOf, RequestName } from '../../shared/api';
 import type {
   CellImages,
@@ -13,20 +9,14 @@ import type {
   GalleryPage,
   HistogramsView,
   Saliency,
-  TrainingEnd,
   TrainingState,
 } from '../../shared/training';
-import { sampleDatasetPath } from '../datasets';
-import { readCheckpoint } from '../session';
 import type { Dialogs } from '../project/dialogs';
 import type { ProjectSession } from '../project/session';
 import type { Emit } from '../server/dispatch';
-import { compileForTraining } from './compile';
 import { exportFormats, exportProject } from './export';
 import { Inspection } from './inspection';
-import { graphVersion } from './record';
-import { Run, type ResumeFrom, type RunResult, type RunSettings } from './run';
-import { TrustedDatasets } from './trusted';
+import { Runs } from './runs';
 import { WindowDatasets } from './window-datasets';
 
 type Req<K extends RequestName> = ParsedRequestOf<K>;
@@ -55,42 +45,22 @@ export interface WorkbenchOptions {
   checkpointDir?: string;
 }
 
-/** The checkpoint the last run left behind, which `resumeFromCheckpoint` continues from. */
-interface Resumable {
-  path: string;
-  epoch: number;
-}
-
-/** The run that ended last, kept so that a window that reloads can draw it again. */
-interface Ended {
-  run: Run;
-  result: RunResult;
-}
-
 /**
  * One window's training, datasets, inspection and export, beside its ProjectSession: the Api handlers of the
- * Data, Train and Inspect views call it. It owns at most one run at a time, the dataset folders this window may
- * read (see TrustedDatasets), the network to inspect (the live one during a run, the best one after) and the
- * image the user last dropped. When a run ends its best weights become the project's and its record joins the
- * project's history, so that Save writes them.
+ * Data, Train and Inspect views call it. It only wires four parts with one job each, which talk through narrow
+ * interfaces: WindowDatasets (the dataset folders this window may read), Runs (at most one training run at a time,
+ * its checkpoint, and its result joining the project so that Save writes it), Inspection (the network to look
+ * inside: the live one during a run, the best one after, or the project's saved weights) and export.ts.
  */
 export class Workbench {
   private readonly datasets: WindowDatasets;
-  private starting = false;
-  /** A run being opened (dataset scan, workers starting): stopping waits for it. */
-  private pendingStart: Promise<unknown> = Promise.resolve();
-  private run: Run | null = null;
-  /** Settles when the current run's result has been recorded. */
-  private concluding: Promise<void> = Promise.resolve();
-  private ended: Ended | null = null;
-  /** The ended run's checkpoint, while it can be resumed. */
-  private resumable: Resumable | null = null;
   private readonly inspection: Inspection;
-  private closed = false;
+  private readonly runs: Runs;
 
   constructor(private readonly o: WorkbenchOptions) {
     this.datasets = new WindowDatasets(o.session, o.checkPath, o.root);
     this.inspection = new Inspection(this.datasets);
+    this.runs = new Runs(o, this.datasets, this.inspection);
   }
 
   // ---- where datasets come from ----
@@ -107,12 +77,13 @@ export class Workbench {
 
   /** Another project replaces this one: the run stops (its result still goes to this project) and inspection ends. */
   async beforeProjectChange(): Promise<void> {
-    await this.stopAndWait();
+    // A run still opening is waited for, then stopped: its result is recorded in the project being replaced.
+    await this.runs.stopAndWait();
     // The run belonged to the project being replaced: it is not continued into the next one.
-    await this.forgetCheckpoint();
+    await this.runs.forgetCheckpoint();
     this.inspection.reset();
     // The last run was the other project's: its charts are not shown with this one.
-    this.ended = null;
+    this.runs.forgetEnded();
   }
 
   // ---- Data ----
@@ -132,31 +103,8 @@ export class Workbench {
   // ---- Train ----
 
   async startTraining(r: Req<'startTraining'>): Promise<TrainingState> {
-    if (this.starting || this.run)
-      throw new Error('a training run is already going on; stop it before starting another');
-    const compiled = compileForTraining(r.graph);
-    const root = this.datasets.folderOf(r.dataset);
-    const current = this.o.session.currentWeights;
-    if (r.start === 'continue' && Object.keys(current).length === 0) {
-      throw new Error('there are no trained weights to continue from; train from scratch first');
-    }
-    const settings: RunSettings = {
-      graph: r.graph,
-      compiled,
-      root,
-      datasetName: TrustedDatasets.isSample(root) ? 'built-in sample' : root,
-      data: r.data,
-      hyper: r.hyper,
-      ...(r.start === 'continue' ? { continueFrom: current } : {}),
-    };
-    this.starting = true;
-    let checkpointPath: string | undefined;
-    try {
-      checkpointPath = await this.newCheckpointPath();
-    } finally {
-      this.starting = false;
-    }
-    return this.launch(settings, checkpointPath, undefined);
+    await this.runs.start(r);
+    return this.state();
   }
 
   /**
@@ -164,100 +112,37 @@ export class Workbench {
    * settings; its epochs so far stay, and the epochs still to go are trained. Refused when the network has changed.
    */
   async resumeFromCheckpoint(r: Req<'resumeFromCheckpoint'>): Promise<TrainingState> {
-    if (this.starting || this.run)
-      throw new Error('a training run is already going on; stop it before starting another');
-    const ended = this.ended;
-    const resumable = this.resumable;
-    if (!ended || !resumable) throw new Error('there is no stopped run with a checkpoint to resume from');
-    const settings = ended.run.settings;
-    if (graphVersion(r.graph) !== graphVersion(settings.graph)) {
-      throw new Error(
-        `the network has changed since this run stopped after epoch ${resumable.epoch}; ` +
-          'its checkpoint only fits the network it was trained on: undo the change or start a new run',
-      );
-    }
-    this.starting = true;
-    let checkpoint;
-    try {
-      checkpoint = await readCheckpoint(resumable.path);
-    } finally {
-      this.starting = false;
-    }
-    const resume: ResumeFrom = { checkpoint, startedAt: ended.run.startedAt, points: ended.run.points };
-    return this.launch(settings, resumable.path, resume);
-  }
-
-  /** Opens a run and starts it in the background. */
-  private async launch(
-    settings: RunSettings,
-    checkpointPath: string | undefined,
-    resume: ResumeFrom | undefined,
-  ): Promise<TrainingState> {
-    this.starting = true;
-    const opening = Run.start({
-      ...settings,
-      ...(checkpointPath ? { checkpointPath } : {}),
-      ...(resume ? { resume } : {}),
-      threads: this.o.threads ?? availableParallelism(),
-      relayIntervalMs: this.o.relayIntervalMs ?? 100,
-      frameIntervalMs: this.o.frameIntervalMs ?? 500,
-      progress: (p) => this.o.emit('trainingProgress', p),
-      frame: (f) => this.o.emit('featureMapFrame', f),
-      watch: () => this.inspection.watch(),
-      imageFor: (ref, model) => this.inspection.imageFor(ref, model),
-    });
-    this.pendingStart = opening.catch(() => undefined);
-    try {
-      const run = await opening;
-      this.run = run;
-      this.inspection.runStarted(run.model, graphVersion(run.settings.graph));
-      // The checkpoint is the new run's now (a resumed run writes on to it).
-      this.resumable = null;
-      this.concluding = this.conclude(run, settings.root);
-      // The window closed while the run was opening: it ends at once.
-      if (this.closed) run.stop();
-    } finally {
-      this.starting = false;
-    }
+    await this.runs.resumeFromCheckpoint(r);
     return this.state();
   }
 
   /** Answers once the run is held between two steps: the state it returns then has every step taken. */
   async pause(): Promise<TrainingState> {
-    await this.run?.pause();
+    await this.runs.pause();
     return this.state();
   }
 
   resume(): TrainingState {
-    this.run?.resume();
+    this.runs.resume();
     return this.state();
   }
 
   stop(): TrainingState {
-    this.run?.stop();
+    this.runs.stop();
     return this.state();
   }
 
+  /** The run's part of the state, and the inspected network's (whose graph and classes the views check against). */
   state(): TrainingState {
-    const run = this.run ?? this.ended?.run ?? null;
-    const ended = this.ended?.result.end ?? null;
+    const { phase, runId, hyper, status, points, epochs, end } = this.runs.view();
     const { modelGraph, classes } = this.inspection.view();
-    return {
-      phase: this.starting ? 'starting' : this.run ? this.run.phase : 'idle',
-      runId: run?.id ?? null,
-      hyper: run ? run.hyper : null,
-      modelGraph,
-      status: run?.status ?? null,
-      points: run ? [...run.points] : [],
-      epochs: run ? [...run.epochs] : [],
-      end: this.run || !ended ? null : this.endWithCheckpoint(ended),
-      classes,
-    };
+    return { phase, runId, hyper, modelGraph, status, points, epochs, end, classes };
   }
 
   /** Makes the project's saved weights inspectable on its dataset (a trained project opened from a file). */
   async prepareInspection(r: Req<'prepareInspection'>): Promise<TrainingState> {
-    if (this.run) return this.state();
+    // During a run the live network is inspected: the saved weights are not the project's current ones for long.
+    if (this.runs.running) return this.state();
     await this.inspection.prepare(r, this.o.session.currentWeights);
     return this.state();
   }
@@ -267,7 +152,7 @@ export class Workbench {
    * (prepareInspection). Refused during a run, which holds the network.
    */
   restoreWeights(r: Req<'restoreWeights'>): OpenedProject {
-    if (this.starting || this.run) throw new Error('stop the run in progress before restoring other weights');
+    if (this.runs.busy) throw new Error('stop the run in progress before restoring other weights');
     const opened = this.o.session.restoreKept(r.run, r.kind);
     this.inspection.forgetModel();
     return opened;
@@ -326,73 +211,7 @@ export class Workbench {
   }
 
   /** The window is closing: the run stops, and its result reaches the project before the session backs it up. */
-  async close(): Promise<void> {
-    this.closed = true;
-    await this.stopAndWait();
-    // A checkpoint is resumed from this window only: none is left behind in the data folder.
-    await this.forgetCheckpoint();
-  }
-
-  // ---- inside ----
-
-  private async stopAndWait(): Promise<void> {
-    await this.pendingStart;
-    const run = this.run;
-    if (!run) return;
-    run.stop();
-    await this.concluding;
-  }
-
-  /** A file for a new run's checkpoint, replacing the last run's (only the last run can be resumed). */
-  private async newCheckpointPath(): Promise<string | undefined> {
-    await this.forgetCheckpoint();
-    const dir = this.o.checkpointDir;
-    if (!dir) return undefined;
-    await mkdir(dir, { recursive: true });
-    return join(dir, `${randomUUID()}.checkpoint`);
-  }
-
-  private async forgetCheckpoint(): Promise<void> {
-    const path = this.resumable?.path;
-    this.resumable = null;
-    if (path) await rm(path, { force: true });
-  }
-
-  /** How the last run ended, saying whether it can still resume (a new project or run takes that away). */
-  private endWithCheckpoint(end: TrainingEnd): TrainingEnd {
-    const { resumeFrom: _resumeFrom, ...rest } = end;
-    return this.resumable ? { ...rest, resumeFrom: this.resumable.epoch } : rest;
-  }
-
-  /** When the run ends: its network becomes the one to inspect, its result joins the project, the window is told. */
-  private async conclude(run: Run, root: string): Promise<void> {
-    const result = await run.finished;
-    const path = run.checkpointPath;
-    if (result.end.resumeFrom !== undefined && path) this.resumable = { path, epoch: result.end.resumeFrom };
-    // Nothing to resume from (the run finished): its checkpoint goes.
-    else if (path) await rm(path, { force: true }).catch(() => undefined);
-    this.inspection.runEnded(result.model, graphVersion(run.settings.graph));
-    let project: OpenedProject | null = null;
-    try {
-      const location = { path: TrustedDatasets.isSample(root) ? sampleDatasetPath() : root, classes: [...run.classes] };
-      project = this.o.session.adoptTraining(
-        result.weights,
-        (content) => ({
-          ...content,
-          ...(result.weights ? { dataset: location } : {}),
-          // A resumed run replaces the record of the run it continues: each epoch is in the history once.
-          history: [
-            ...content.history.filter((h) => !run.resumed || h.startedAt !== result.record.startedAt),
-            result.record,
-          ].slice(-1000),
-        }),
-        { graphVersion: graphVersion(run.settings.graph), kept: result.kept },
-      );
-    } catch {
-      // No project to record it in (the window never loaded one): the window still hears how the run ended.
-    }
-    this.ended = { run, result };
-    this.run = null;
-    this.o.emit('trainingEnded', { runId: run.id, end: result.end, run: result.record, project });
+  close(): Promise<void> {
+    return this.runs.close();
   }
 }
