@@ -21,6 +21,7 @@ import { LocalModel, type InspectModel } from './model';
 import { cellImages, confusionOf, galleryPage, scoresOf } from './predictions';
 import { graphVersion } from './record';
 import type { FeatureWatch } from './run';
+import type { RunInspection } from './runs';
 import { saliencyOf } from './saliency';
 import { ScoreCache } from './score-cache';
 import type { WindowDatasets } from './window-datasets';
@@ -43,7 +44,7 @@ interface Held {
  * starts and ends (runStarted, runEnded) rather than this part reading the run, and borrows from it what a run
  * streams: the watched node (watch) and the images references name (imageFor).
  */
-export class Inspection {
+export class Inspection implements RunInspection {
   /** The network of the run going on: its weights change between two calls. */
   private live: Held | null = null;
   /** The finished network (after a run, or prepared from the project's weights). */
