@@ -68,8 +68,10 @@ function endedRun(runId: string): Promise<EventOf<'trainingEnded'>> {
 }
 /** What an out-of-memory crash or a kill looks like from the host: the current run's worker thread ends. */
 function killWorker(): void {
-  const internals = workbench as unknown as { run: { session: { pool: { workers: Worker[] } } } };
-  void internals.run.session.pool.workers[0].terminate();
+  const internals = workbench as unknown as {
+    runs: { current: { run: { session: { pool: { workers: Worker[] } } } } };
+  };
+  void internals.runs.current.run.session.pool.workers[0].terminate();
 }
 
 /** Starts a run of `graph` and stops it (or kills its worker) as soon as the window hears its first epoch ended. */

@@ -1,9 +1,11 @@
-import { compileGraph, sizeOf, type NamedWeights } from '../../engine';
+import { compileGraph, sizeOf, weightFit, type CompiledGraph, type NamedWeights } from '../../engine';
 import { getFormat, listFormats } from '../../engine/formats';
 import type { Graph } from '../../shared/graph';
 import type { ExportFormatInfo } from '../../shared/training';
 import { exportToPath } from '../export';
 import type { Dialogs } from '../project/dialogs';
+import type { ProjectSession } from '../project/session';
+import { compileForTraining } from './compile';
 
 /** The formats the exporters support, for the export dialog. */
 export function exportFormats(): ExportFormatInfo[] {
@@ -63,4 +65,34 @@ export async function exportWithDialog(
   // The names go into the files' metadata when they still fit the network (one per output).
   const fits = classes && classes.length === sizeOf(compileGraph(graph).outputShape);
   return { paths: await exportToPath(formatId, graph, weights, target, { name, ...(fits ? { classes } : {}) }) };
+}
+
+/** What exporting needs of the window: the project's weights and class names, the save dialog, the path rule. */
+export interface ExportContext {
+  session: Pick<ProjectSession, 'currentWeights' | 'classNames'>;
+  dialogs: Dialogs;
+  checkPath?: (path: string) => Promise<void>;
+}
+
+/** Exports the project's weights with the graph on the canvas (exportWithDialog), unless they do not fit it. */
+export function exportProject(o: ExportContext, formatId: string, graph: Graph): Promise<{ paths: string[] } | null> {
+  const { session } = o;
+  // Said before any dialog opens (a throw, not a rejection, as before): weights that do not fit cannot be exported.
+  const misfit = misfitReason(compileForTraining(graph), session.currentWeights);
+  if (misfit) throw new Error(misfit);
+  return exportWithDialog(o.dialogs, formatId, graph, session.currentWeights, o.checkPath, session.classNames);
+}
+
+/** Why the project's weights cannot be exported with this graph (the first layer that does not fit), or null. */
+export function misfitReason(compiled: CompiledGraph, weights: NamedWeights): string | null {
+  const have = Object.entries(weights).map(([name, t]) => ({ name, shape: t.shape }));
+  if (have.length === 0) return null;
+  const bad = weightFit(compiled, have).filter((f) => !f.fits);
+  if (bad.length === 0) return null;
+  const first = bad[0];
+  return (
+    `the trained weights do not fit the network on the canvas: ${first.nodeId}: ${first.reason}` +
+    (bad.length > 1 ? ` (and ${bad.length - 1} more layer${bad.length > 2 ? 's' : ''})` : '') +
+    '; train it (Continue keeps the layers that still fit) before exporting'
+  );
 }

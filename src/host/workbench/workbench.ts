@@ -1,19 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
-import { availableParallelism, totalmem } from 'node:os';
-import { join } from 'node:path';
-import {
-  compileGraph,
-  probabilitiesOf,
-  reshape,
-  sizeOf,
-  weightFit,
-  type CompiledGraph,
-  type NamedWeights,
-  type Tensor,
-} from '../../engine';
-import type { OpenedProject, ParsedRequestOf, RequestName, TrainingPlan } from '../../shared/api';
-import type { Graph } from '../../shared/graph';
+import type { OpenedProject, ParsedRequestOf, RequestName } from '../../shared/api';
 import type {
   CellImages,
   ConfusionView,
@@ -23,29 +8,16 @@ import type {
   FilterView,
   GalleryPage,
   HistogramsView,
-  ImageRef,
   Saliency,
-  StartingProgress,
-  TrainingEnd,
   TrainingState,
 } from '../../shared/training';
-import { throttleProgress } from '../relay/throttle';
-import { DatasetSource, openDataset, sampleDatasetPath, type DatasetBatch } from '../datasets';
-import { openFolder, readCheckpoint, type TrainingData } from '../session';
-import { inputSpecOf } from '../inference/model';
 import type { Dialogs } from '../project/dialogs';
 import type { ProjectSession } from '../project/session';
 import type { Emit } from '../server/dispatch';
-import { augmentPreview, DatasetCache, reportView, thumbnails } from './dataset-view';
-import { exportFormats, exportWithDialog } from './export';
-import { batchOfOne, decodeDropped, pngDataUrl, imageOf } from './images';
-import { convolutionStepOf, featureMapsOf, filtersOf, histogramsOf, InspectError } from './inspect';
-import { LocalModel, type InspectModel } from './model';
-import { cellImages, confusionOf, galleryPage, scoresOf, scoreValidation, type Scores } from './predictions';
-import { graphVersion } from './record';
-import { Run, type FeatureWatch, type ResumeFrom, type RunResult, type RunSettings } from './run';
-import { saliencyOf } from './saliency';
-import { TrustedDatasets } from './trusted';
+import { exportFormats, exportProject } from './export';
+import { Inspection } from './inspection';
+import { Runs } from './runs';
+import { WindowDatasets } from './window-datasets';
 
 type Req<K extends RequestName> = ParsedRequestOf<K>;
 
@@ -75,134 +47,66 @@ export interface WorkbenchOptions {
   checkpointDir?: string;
 }
 
-/** The checkpoint the last run left behind, which `resumeFromCheckpoint` continues from. */
-interface Resumable {
-  path: string;
-  epoch: number;
-}
-
-/** The run that ended last, kept so that a window that reloads can draw it again. */
-interface Ended {
-  run: Run;
-  result: RunResult;
-}
-
-/** Nothing to look inside yet. */
-const NO_MODEL =
-  'there is no trained network to inspect yet: start training in the Train view, or open a trained project';
-
 /**
  * One window's training, datasets, inspection and export, beside its ProjectSession: the Api handlers of the
- * Data, Train and Inspect views call it. It owns at most one run at a time, the dataset folders this window may
- * read (see TrustedDatasets), the network to inspect (the live one during a run, the best one after) and the
- * image the user last dropped. When a run ends its best weights become the project's and its record joins the
- * project's history, so that Save writes them.
+ * Data, Train and Inspect views call it. It only wires four parts with one job each, which talk through narrow
+ * interfaces: WindowDatasets (the dataset folders this window may read), Runs (at most one training run at a time,
+ * its checkpoint, and its result joining the project so that Save writes it), Inspection (the network to look
+ * inside: the live one during a run, the best one after, or the project's saved weights) and export.ts.
  */
 export class Workbench {
-  private readonly trusted: TrustedDatasets;
-  private readonly datasets: DatasetCache;
-  private starting = false;
-  /** A run being opened (dataset scan, workers starting): stopping waits for it. */
-  private pendingStart: Promise<unknown> = Promise.resolve();
-  private run: Run | null = null;
-  /** Settles when the current run's result has been recorded. */
-  private concluding: Promise<void> = Promise.resolve();
-  private ended: Ended | null = null;
-  /** The ended run's checkpoint, while it can be resumed. */
-  private resumable: Resumable | null = null;
-  /** The finished network to inspect (after a run, or prepared from the project's weights). */
-  private model: InspectModel | null = null;
-  /** graphVersion of the network `model` was built for. */
-  private modelGraph: string | null = null;
-  private dropped: { name: string; bytes: Uint8Array; for: InspectModel | null; x: Tensor | null } | null = null;
-  private watch: FeatureWatch | null = null;
-  private scores: { model: InspectModel; step: number | null; scores: Scores } | null = null;
-  private closed = false;
+  private readonly datasets: WindowDatasets;
+  private readonly inspection: Inspection;
+  private readonly runs: Runs;
 
   constructor(private readonly o: WorkbenchOptions) {
-    this.trusted = new TrustedDatasets(o.checkPath);
-    this.datasets = new DatasetCache(2, o.root);
+    this.datasets = new WindowDatasets(o.session, o.checkPath, o.root);
+    this.inspection = new Inspection(this.datasets);
+    this.runs = new Runs(o, this.datasets, this.inspection);
   }
 
   // ---- where datasets come from ----
 
   /** The folder dialog: the chosen folder becomes one this window may read. */
-  async pickFolder(title: string): Promise<{ path: string } | null> {
-    const picked = await this.o.session.pickFolder(title);
-    if (picked) {
-      await this.trusted.add(picked.path);
-      this.datasets.forget(picked.path);
-    }
-    return picked;
+  pickFolder(title: string): Promise<{ path: string } | null> {
+    return this.datasets.pickFolder(title);
   }
 
   /** A project the session opened from a file: its dataset folder may be read. */
-  async opened<P extends OpenedProject | null>(project: P): Promise<P> {
-    const path = project?.project.dataset?.path;
-    if (path) await this.trusted.add(path);
-    return project;
+  opened<P extends OpenedProject | null>(project: P): Promise<P> {
+    return this.datasets.opened(project);
   }
 
   /** Another project replaces this one: the run stops (its result still goes to this project) and inspection ends. */
   async beforeProjectChange(): Promise<void> {
-    await this.stopAndWait();
+    // A run still opening is waited for, then stopped: its result is recorded in the project being replaced.
+    await this.runs.stopAndWait();
     // The run belonged to the project being replaced: it is not continued into the next one.
-    await this.forgetCheckpoint();
-    this.model = null;
-    this.modelGraph = null;
-    this.scores = null;
-    this.dropped = null;
-    this.watch = null;
+    await this.runs.forgetCheckpoint();
+    this.inspection.reset();
     // The last run was the other project's: its charts are not shown with this one.
-    this.ended = null;
+    this.runs.forgetEnded();
   }
 
   // ---- Data ----
 
-  async datasetReport(r: Req<'datasetReport'>) {
-    const root = this.trusted.folderOf(r.dataset);
-    const { report } = await this.datasets.inspect(root, r.validationFraction);
-    return reportView(report, TrustedDatasets.isSample(root));
+  datasetReport(r: Req<'datasetReport'>) {
+    return this.datasets.report(r);
   }
 
-  async datasetThumbnails(r: Req<'datasetThumbnails'>) {
-    const { index } = await this.datasets.inspect(this.trusted.folderOf(r.dataset), 0.2);
-    return thumbnails(index, r.perClass);
+  datasetThumbnails(r: Req<'datasetThumbnails'>) {
+    return this.datasets.thumbnails(r);
   }
 
-  async augmentPreview(r: Req<'augmentPreview'>) {
-    const { index } = await this.datasets.inspect(this.trusted.folderOf(r.dataset), 0.2);
-    return augmentPreview(index, r.augment, r.seed);
+  augmentPreview(r: Req<'augmentPreview'>) {
+    return this.datasets.augmentPreview(r);
   }
 
   // ---- Train ----
 
   async startTraining(r: Req<'startTraining'>): Promise<TrainingState> {
-    if (this.starting || this.run)
-      throw new Error('a training run is already going on; stop it before starting another');
-    const compiled = compileForTraining(r.graph);
-    const root = this.trusted.folderOf(r.dataset);
-    const current = this.o.session.currentWeights;
-    if (r.start === 'continue' && Object.keys(current).length === 0) {
-      throw new Error('there are no trained weights to continue from; train from scratch first');
-    }
-    const plan: TrainingPlan = { graph: r.graph, data: r.data, hyper: r.hyper };
-    const settings: RunSettings = {
-      plan,
-      compiled,
-      root,
-      datasetName: TrustedDatasets.isSample(root) ? 'built-in sample' : root,
-      openData: () => this.openData(plan, compiled, root),
-      ...(r.start === 'continue' ? { continueFrom: current } : {}),
-    };
-    this.starting = true;
-    let checkpointPath: string | undefined;
-    try {
-      checkpointPath = await this.newCheckpointPath();
-    } finally {
-      this.starting = false;
-    }
-    return this.launch(settings, checkpointPath, undefined);
+    await this.runs.start(r);
+    return this.state();
   }
 
   /**
@@ -210,132 +114,38 @@ export class Workbench {
    * settings; its epochs so far stay, and the epochs still to go are trained. Refused when the network has changed.
    */
   async resumeFromCheckpoint(r: Req<'resumeFromCheckpoint'>): Promise<TrainingState> {
-    if (this.starting || this.run)
-      throw new Error('a training run is already going on; stop it before starting another');
-    const ended = this.ended;
-    const resumable = this.resumable;
-    if (!ended || !resumable) throw new Error('there is no stopped run with a checkpoint to resume from');
-    const settings = ended.run.settings;
-    if (graphVersion(r.graph) !== graphVersion(settings.plan.graph)) {
-      throw new Error(
-        `the network has changed since this run stopped after epoch ${resumable.epoch}; ` +
-          'its checkpoint only fits the network it was trained on: undo the change or start a new run',
-      );
-    }
-    this.starting = true;
-    let checkpoint;
-    try {
-      checkpoint = await readCheckpoint(resumable.path);
-    } finally {
-      this.starting = false;
-    }
-    const resume: ResumeFrom = { checkpoint, startedAt: ended.run.startedAt, points: ended.run.points };
-    return this.launch(settings, resumable.path, resume);
-  }
-
-  /**
-   * A run's images: the folder's scan from the Data view when it has one (else scanned now, once), decoded
-   * through the cache the last run on this folder filled.
-   */
-  private async openData(plan: TrainingPlan, compiled: CompiledGraph, root: string): Promise<TrainingData> {
-    const report = throttleProgress((p: StartingProgress) => this.o.emit('trainingStarting', p));
-    const scanned = await this.datasets.scan(root, (done, total) => report({ stage: 'scanning', done, total }));
-    const input = inputSpecOf(compiled, plan.data.resize);
-    const cache = this.datasets.pixels(root, input, Math.floor(totalmem() / 4));
-    return openFolder(plan, compiled, { root, scanned, cache });
-  }
-
-  /** Opens a run and starts it in the background. */
-  private async launch(
-    settings: RunSettings,
-    checkpointPath: string | undefined,
-    resume: ResumeFrom | undefined,
-  ): Promise<TrainingState> {
-    this.starting = true;
-    const opening = Run.start({
-      ...settings,
-      ...(checkpointPath ? { checkpointPath } : {}),
-      ...(resume ? { resume } : {}),
-      threads: this.o.threads ?? availableParallelism(),
-      ...(this.o.workerScript ? { workerScript: this.o.workerScript } : {}),
-      relayIntervalMs: this.o.relayIntervalMs ?? 100,
-      frameIntervalMs: this.o.frameIntervalMs ?? 500,
-      starting: throttleProgress((p) => this.o.emit('trainingStarting', p)),
-      progress: (p) => this.o.emit('trainingProgress', p),
-      frame: (f) => this.o.emit('featureMapFrame', f),
-      watch: () => this.watch,
-      imageFor: (ref, model) => this.imageFor(ref, model),
-    });
-    this.pendingStart = opening.catch(() => undefined);
-    try {
-      const run = await opening;
-      this.run = run;
-      this.scores = null;
-      // The checkpoint is the new run's now (a resumed run writes on to it).
-      this.resumable = null;
-      this.concluding = this.conclude(run, settings.root);
-      // The window closed while the run was opening: it ends at once.
-      if (this.closed) run.stop();
-    } finally {
-      this.starting = false;
-    }
+    await this.runs.resumeFromCheckpoint(r);
     return this.state();
   }
 
   /** Answers once the run is held between two steps: the state it returns then has every step taken. */
   async pause(): Promise<TrainingState> {
-    await this.run?.pause();
+    await this.runs.pause();
     return this.state();
   }
 
   resume(): TrainingState {
-    this.run?.resume();
+    this.runs.resume();
     return this.state();
   }
 
   stop(): TrainingState {
-    this.run?.stop();
+    this.runs.stop();
     return this.state();
   }
 
+  /** The run's part of the state, and the inspected network's (whose graph and classes the views check against). */
   state(): TrainingState {
-    const run = this.run ?? this.ended?.run ?? null;
-    const ended = this.ended?.result.end ?? null;
-    const inspectable = this.current();
-    return {
-      phase: this.starting ? 'starting' : this.run ? this.run.phase : 'idle',
-      runId: run?.id ?? null,
-      hyper: run ? run.hyper : null,
-      modelGraph: this.run ? graphVersion(this.run.settings.plan.graph) : inspectable ? this.modelGraph : null,
-      status: run?.status ?? null,
-      points: run ? [...run.points] : [],
-      epochs: run ? [...run.epochs] : [],
-      end: this.run || !ended ? null : this.endWithCheckpoint(ended),
-      classes: inspectable ? [...inspectable.classes] : null,
-    };
+    const { phase, runId, hyper, status, points, epochs, end } = this.runs.view();
+    const { modelGraph, classes } = this.inspection.view();
+    return { phase, runId, hyper, modelGraph, status, points, epochs, end, classes };
   }
 
   /** Makes the project's saved weights inspectable on its dataset (a trained project opened from a file). */
   async prepareInspection(r: Req<'prepareInspection'>): Promise<TrainingState> {
-    if (this.run) return this.state();
-    const weights = this.o.session.currentWeights;
-    if (Object.keys(weights).length === 0) throw new Error('the project has no trained weights yet; train it first');
-    const compiled = compileForTraining(r.graph);
-    const root = this.trusted.folderOf(r.dataset);
-    const { classes, validation } = await validationSet(
-      compiled,
-      root,
-      r.data.validationFraction,
-      r.data.resize,
-      TrustedDatasets.confinement(root, this.o.root),
-    );
-    try {
-      this.model = LocalModel.build(compiled, weights, classes, validation);
-      this.modelGraph = graphVersion(r.graph);
-    } catch (e) {
-      throw new Error(`the project's weights do not fit the network on the canvas: ${(e as Error).message}`);
-    }
-    this.scores = null;
+    // During a run the live network is inspected: the saved weights are not the project's current ones for long.
+    if (this.runs.running) return this.state();
+    await this.inspection.prepare(r, this.o.session.currentWeights);
     return this.state();
   }
 
@@ -344,70 +154,52 @@ export class Workbench {
    * (prepareInspection). Refused during a run, which holds the network.
    */
   restoreWeights(r: Req<'restoreWeights'>): OpenedProject {
-    if (this.starting || this.run) throw new Error('stop the run in progress before restoring other weights');
+    if (this.runs.busy) throw new Error('stop the run in progress before restoring other weights');
     const opened = this.o.session.restoreKept(r.run, r.kind);
-    this.model = null;
-    this.modelGraph = null;
-    this.scores = null;
+    this.inspection.forgetModel();
     return opened;
   }
 
   // ---- Inspect ----
 
-  async confusion(): Promise<ConfusionView> {
-    const model = this.require();
-    return confusionOf(await this.scoresOf(model), model.validation.labels, model.classes);
+  confusion(): Promise<ConfusionView> {
+    return this.inspection.confusion();
   }
 
-  async cellImages(r: Req<'cellImages'>): Promise<CellImages> {
-    const model = this.require();
-    return cellImages(model, await this.scoresOf(model), r.actual, r.predicted, r.limit);
+  cellImages(r: Req<'cellImages'>): Promise<CellImages> {
+    return this.inspection.cellImages(r);
   }
 
-  async gallery(r: Req<'gallery'>): Promise<GalleryPage> {
-    const model = this.require();
-    return galleryPage(model, await this.scoresOf(model), r.sort, r.offset, r.limit);
+  gallery(r: Req<'gallery'>): Promise<GalleryPage> {
+    return this.inspection.gallery(r);
   }
 
-  async predictImage(r: Req<'predictImage'>): Promise<DroppedPrediction> {
-    const model = this.require();
-    this.dropped = { name: r.name, bytes: Buffer.from(r.data, 'base64'), for: null, x: null };
-    const x = await this.imageFor({ kind: 'dropped' }, model);
-    const scores = scoresOf(probabilitiesOf(model.graph, await model.predict(x)), sizeOf(model.graph.outputShape));
-    return {
-      png: await pngDataUrl(imageOf(x, 0)),
-      classes: [...model.classes],
-      probabilities: Array.from(scores.probabilities),
-      predicted: scores.predicted[0],
-    };
+  predictImage(r: Req<'predictImage'>): Promise<DroppedPrediction> {
+    return this.inspection.predictImage(r);
   }
 
-  async featureMaps(r: Req<'featureMaps'>): Promise<FeatureMaps> {
-    const model = this.require();
-    return featureMapsOf(model, r.nodeId, await this.imageFor(r.image, model), r.image);
+  featureMaps(r: Req<'featureMaps'>): Promise<FeatureMaps> {
+    return this.inspection.featureMaps(r);
   }
 
   watchFeatureMaps(r: Req<'watchFeatureMaps'>): null {
-    this.watch = r.nodeId === null ? null : { nodeId: r.nodeId, image: r.image };
-    return null;
+    return this.inspection.watchFeatureMaps(r);
   }
 
   filters(nodeId: string): Promise<FilterView> {
-    return filtersOf(this.require(), nodeId);
+    return this.inspection.filters(nodeId);
   }
 
   histograms(nodeId: string): Promise<HistogramsView> {
-    return histogramsOf(this.require(), nodeId);
+    return this.inspection.histograms(nodeId);
   }
 
-  async convolutionStep(r: Req<'convolutionStep'>): Promise<ConvolutionStep> {
-    const model = this.require();
-    return convolutionStepOf(model, r.nodeId, await this.imageFor(r.image, model), r);
+  convolutionStep(r: Req<'convolutionStep'>): Promise<ConvolutionStep> {
+    return this.inspection.convolutionStep(r);
   }
 
-  async saliency(r: Req<'saliency'>): Promise<Saliency> {
-    const model = this.require();
-    return saliencyOf(model, await this.imageFor(r.image, model), r.image, r.classIndex);
+  saliency(r: Req<'saliency'>): Promise<Saliency> {
+    return this.inspection.saliency(r);
   }
 
   // ---- Export ----
@@ -417,170 +209,11 @@ export class Workbench {
   }
 
   exportModel(r: Req<'exportModel'>) {
-    const { session } = this.o;
-    // Said before any dialog opens: weights that do not fit the graph cannot be exported.
-    const misfit = misfitReason(compileForTraining(r.graph), session.currentWeights);
-    if (misfit) throw new Error(misfit);
-    return exportWithDialog(
-      this.o.dialogs,
-      r.formatId,
-      r.graph,
-      session.currentWeights,
-      this.o.checkPath,
-      session.classNames,
-    );
+    return exportProject(this.o, r.formatId, r.graph);
   }
 
   /** The window is closing: the run stops, and its result reaches the project before the session backs it up. */
-  async close(): Promise<void> {
-    this.closed = true;
-    await this.stopAndWait();
-    // A checkpoint is resumed from this window only: none is left behind in the data folder.
-    await this.forgetCheckpoint();
+  close(): Promise<void> {
+    return this.runs.close();
   }
-
-  // ---- inside ----
-
-  private current(): InspectModel | null {
-    return this.run?.model ?? this.model;
-  }
-
-  private require(): InspectModel {
-    const model = this.current();
-    if (!model) throw new InspectError(NO_MODEL);
-    return model;
-  }
-
-  private async stopAndWait(): Promise<void> {
-    await this.pendingStart;
-    const run = this.run;
-    if (!run) return;
-    run.stop();
-    await this.concluding;
-  }
-
-  /** A file for a new run's checkpoint, replacing the last run's (only the last run can be resumed). */
-  private async newCheckpointPath(): Promise<string | undefined> {
-    await this.forgetCheckpoint();
-    const dir = this.o.checkpointDir;
-    if (!dir) return undefined;
-    await mkdir(dir, { recursive: true });
-    return join(dir, `${randomUUID()}.checkpoint`);
-  }
-
-  private async forgetCheckpoint(): Promise<void> {
-    const path = this.resumable?.path;
-    this.resumable = null;
-    if (path) await rm(path, { force: true });
-  }
-
-  /** How the last run ended, saying whether it can still resume (a new project or run takes that away). */
-  private endWithCheckpoint(end: TrainingEnd): TrainingEnd {
-    const { resumeFrom: _resumeFrom, ...rest } = end;
-    return this.resumable ? { ...rest, resumeFrom: this.resumable.epoch } : rest;
-  }
-
-  /** When the run ends: its network becomes the one to inspect, its result joins the project, the window is told. */
-  private async conclude(run: Run, root: string): Promise<void> {
-    const result = await run.finished;
-    const path = run.checkpointPath;
-    if (result.end.resumeFrom !== undefined && path) this.resumable = { path, epoch: result.end.resumeFrom };
-    // Nothing to resume from (the run finished): its checkpoint goes.
-    else if (path) await rm(path, { force: true }).catch(() => undefined);
-    this.model = result.model;
-    this.modelGraph = graphVersion(run.settings.plan.graph);
-    this.scores = null;
-    let project: OpenedProject | null = null;
-    try {
-      const location = { path: TrustedDatasets.isSample(root) ? sampleDatasetPath() : root, classes: [...run.classes] };
-      project = this.o.session.adoptTraining(
-        result.weights,
-        (content) => ({
-          ...content,
-          ...(result.weights ? { dataset: location } : {}),
-          // A resumed run replaces the record of the run it continues: each epoch is in the history once.
-          history: [
-            ...content.history.filter((h) => !run.resumed || h.startedAt !== result.record.startedAt),
-            result.record,
-          ].slice(-1000),
-        }),
-        { graphVersion: graphVersion(run.settings.plan.graph), kept: result.kept },
-      );
-    } catch {
-      // No project to record it in (the window never loaded one): the window still hears how the run ended.
-    }
-    this.ended = { run, result };
-    this.run = null;
-    this.o.emit('trainingEnded', { runId: run.id, end: result.end, run: result.record, project });
-  }
-
-  /** Scores of the validation images, reused while the weights have not changed. */
-  private async scoresOf(model: InspectModel): Promise<Scores> {
-    const step = model.step();
-    if (this.scores?.model === model && this.scores.step === step) return this.scores.scores;
-    const scores = await scoreValidation(model);
-    this.scores = { model, step, scores };
-    return scores;
-  }
-
-  /** The batch of one an image reference names: a validation image, or the dropped one decoded for this network. */
-  private async imageFor(ref: ImageRef, model: InspectModel): Promise<Tensor> {
-    if (ref.kind === 'validation') {
-      const n = model.validation.labels.length;
-      if (ref.index >= n) throw new InspectError(`there are ${n} validation images; image ${ref.index} is not one`);
-      return batchOfOne(model.validation.x, ref.index);
-    }
-    const dropped = this.dropped;
-    if (!dropped) throw new InspectError('no image has been dropped on the prediction view yet');
-    if (dropped.for !== model || !dropped.x) {
-      const input = inputSpecOf(model.graph);
-      dropped.x = await decodeDropped(dropped.bytes, dropped.name, input, model.graph.inputShape);
-      dropped.for = model;
-    }
-    return dropped.x;
-  }
-}
-
-/** Why the project's weights cannot be exported with this graph (the first layer that does not fit), or null. */
-export function misfitReason(compiled: CompiledGraph, weights: NamedWeights): string | null {
-  const have = Object.entries(weights).map(([name, t]) => ({ name, shape: t.shape }));
-  if (have.length === 0) return null;
-  const bad = weightFit(compiled, have).filter((f) => !f.fits);
-  if (bad.length === 0) return null;
-  const first = bad[0];
-  return (
-    `the trained weights do not fit the network on the canvas: ${first.nodeId}: ${first.reason}` +
-    (bad.length > 1 ? ` (and ${bad.length - 1} more layer${bad.length > 2 ? 's' : ''})` : '') +
-    '; train it (Continue keeps the layers that still fit) before exporting'
-  );
-}
-
-/** The graph compiled, or an error naming the node at fault, said as a reason training cannot start. */
-function compileForTraining(graph: Graph): CompiledGraph {
-  try {
-    return compileGraph(graph);
-  } catch (e) {
-    throw new Error(`the network cannot train: ${(e as Error).message}`);
-  }
-}
-
-/** The validation split of a dataset as the network's input, for inspecting saved weights. */
-async function validationSet(
-  compiled: CompiledGraph,
-  root: string,
-  validationFraction: number,
-  resize: 'stretch' | 'fit' | 'crop',
-  within: string | undefined,
-): Promise<{ classes: readonly string[]; validation: DatasetBatch }> {
-  const index = await openDataset(root, { validationFraction, seed: 1, ...(within === undefined ? {} : { within }) });
-  const outputs = sizeOf(compiled.outputShape);
-  if (outputs !== index.classes.length) {
-    throw new Error(`the network gives ${outputs} values, but ${root} has ${index.classes.length} classes`);
-  }
-  const source = DatasetSource.create(index, inputSpecOf(compiled, resize));
-  const batch = await source.load('validation');
-  return {
-    classes: index.classes,
-    validation: { ...batch, x: reshape(batch.x, [batch.x.shape[0], ...compiled.inputShape]) },
-  };
 }
