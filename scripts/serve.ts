@@ -8,10 +8,10 @@
  * every path the page may use) to one folder. Without --port, the port and token of the last launch are used
  * again when that port is free, so that a tab left open keeps working after a reload.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, parse, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startServerAsBefore } from '../src/host/server/endpoint';
 import { startServer } from '../src/host/server/server';
@@ -51,12 +51,16 @@ if (port !== null && (!Number.isInteger(port) || port < 0 || port > 65535))
   fail(`--port ${values.port} is not a port number (0 picks a free one)`);
 
 const version = (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string }).version;
+// The build that made the renderer served here made the training worker beside the main bundle: runs start from it
+// as they do in the desktop app, instead of from TypeScript through tsx (a second or more per run).
+const builtWorker = join(repo, 'out', 'main', 'training-worker.js');
 const options = {
   root: resolve(values.root),
   dataDir: resolve(values.data),
   rendererDir: resolve(values.renderer),
   templatesDir: join(repo, 'resources', 'templates'),
   appVersion: version,
+  ...(existsSync(builtWorker) ? { workerScript: pathToFileURL(builtWorker) } : {}),
 };
 const server = await (port === null ? startServerAsBefore(options) : startServer({ ...options, port })).catch(
   (e: Error) => fail(e.message),

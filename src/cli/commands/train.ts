@@ -13,8 +13,9 @@ import {
 import {
   CheckpointWriteError,
   epochRecord,
-  readCheckpoint,
   openFolder,
+  readCheckpoint,
+  runRecord,
   TrainingSession,
   type EpochEvent,
   type SessionEnd,
@@ -23,7 +24,7 @@ import { readUntrustedFile, UntrustedFileError } from '../../host/files/read-unt
 import type { TrainingPlan } from '../../shared/api';
 import { parseGraph, type Graph } from '../../shared/graph';
 import { graphVersion } from '../../shared/graph-version';
-import { toMetric, type ProjectContent, type TrainingRun } from '../../shared/project';
+import { toMetric, type ProjectContent } from '../../shared/project';
 import { parseUntrustedJson, UntrustedJsonError } from '../../shared/safe-json';
 import { DEFAULT_LEARNING_RATES, defaultProjectSettings, type ProjectSettings } from '../../shared/training';
 import { choiceOption, intOption, numberOption, parse } from '../args';
@@ -233,30 +234,19 @@ export const train: Command = {
       }
       const history = session.epochHistory;
       const version = graphVersion(graph);
-      const run: TrainingRun = {
+      // The same record the app writes, so that a project's history reads alike whichever trained it.
+      const run = runRecord({
         startedAt,
-        settings: {
-          optimizer: hyper.optimizer,
-          learningRate: hyper.learningRate,
-          ...(hyper.optimizer === 'momentum' ? { momentum: hyper.momentum } : {}),
-          batchSize: hyper.batchSize,
-          epochs: hyper.epochs,
-          seed: hyper.seed,
-          patience: hyper.patience,
-          weightDecay: hyper.weightDecay,
-          validationFraction: data.validationFraction,
-          data: (root ?? sampleDatasetPath()).slice(-200),
-          graphVersion: version,
-          layers: graph.nodes.length,
+        plan,
+        dataset: root ?? 'built-in sample',
+        epochs: history.map((e) => ({ ...epochRecord(e), best: e.best })),
+        end: {
           status: end.status,
-          start: continuing || values.resume ? 'continue' : 'scratch',
+          epochs: end.epochs,
+          reason: 'reason' in end ? end.reason : (checkpointFailure?.message ?? null),
         },
-        epochs: history.map(epochRecord),
-        ...(end.status === 'diverged' || end.status === 'early-stopped' ? { stopped: end.reason } : {}),
-        ...(end.status === 'stopped'
-          ? { stopped: checkpointFailure?.message ?? `stopped by the user after epoch ${end.epochs}` }
-          : {}),
-      };
+        start: continuing || values.resume ? 'continue' : 'scratch',
+      });
       const content: ProjectContent = {
         ...(project?.file.name === undefined ? {} : { name: project.file.name }),
         graph,

@@ -14,7 +14,7 @@ export { PixelCache } from './cache';
 export { assertTrainable, datasetProblems, type DatasetProblem } from './checks';
 export { DatasetError } from './errors';
 export { formatReport } from './format';
-export { inspectDataset, inspectScanned, openDataset, type OpenOptions } from './open';
+export { inspectDataset, inspectScanned, openDataset, openScanned, type OpenOptions } from './open';
 export { augmentationPreview, encodePng, type PreviewOptions } from './preview';
 export { datasetReport, type ClassCount, type DatasetReport, type DuplicateGroup, type Range } from './report';
 export { sampleDatasetPath } from './sample';

@@ -56,7 +56,14 @@ export function inspectScanned(
  * folder or class at fault when it cannot.
  */
 export async function openDataset(root: string, options: OpenOptions = {}): Promise<DatasetIndex> {
-  const index = await scanDataset(root, options);
-  assertTrainable(index);
-  return splitTrainValidation(index, options.validationFraction ?? DEFAULT_VALIDATION_FRACTION, options.seed ?? 1);
+  return openScanned(await scanDataset(root, options), options);
+}
+
+/** openDataset on a folder already scanned (scanDataset's index, before any split): nothing is read again. */
+export function openScanned(
+  scanned: DatasetIndex,
+  options: Pick<OpenOptions, 'validationFraction' | 'seed'> = {},
+): DatasetIndex {
+  assertTrainable(scanned);
+  return splitTrainValidation(scanned, options.validationFraction ?? DEFAULT_VALIDATION_FRACTION, options.seed ?? 1);
 }

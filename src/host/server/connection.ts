@@ -21,6 +21,7 @@ export function serveConnection(
   services: HostServices,
   root: string,
   log: (line: string) => void = (line) => console.error(line),
+  workerScript?: URL,
 ): Promise<void> {
   const send = (frame: ServerFrame) => {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
@@ -37,6 +38,7 @@ export function serveConnection(
     checkPath,
     root,
     checkpointDir: services.checkpointDir,
+    ...(workerScript ? { workerScript } : {}),
   });
   const handlers = createHandlers(services, session, picker, workbench);
 

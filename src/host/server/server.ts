@@ -33,6 +33,11 @@ export interface ServerOptions {
   token?: string;
   /** Where a connection closed for breaking the protocol is reported (default: stderr). */
   log?: (line: string) => void;
+  /**
+   * The built training worker (out/main/training-worker.js): run from TypeScript, the pool would otherwise start
+   * its workers from source through tsx, which costs each run a second or more before its first step.
+   */
+  workerScript?: URL;
 }
 
 export interface RunningServer {
@@ -146,7 +151,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const done = serveConnection(ws, services, root, log);
+      const done = serveConnection(ws, services, root, log, o.workerScript);
       connections.add(done);
       void done.then(() => connections.delete(done));
     });

@@ -1,13 +1,6 @@
 import type { CompiledGraph } from '../../engine';
 import type { TrainingPlan } from '../../shared/api';
-import {
-  assertTrainable,
-  sampleDatasetPath,
-  scanDataset,
-  splitTrainValidation,
-  type DatasetIndex,
-  type PixelCache,
-} from '../datasets';
+import { openDataset, openScanned, sampleDatasetPath, type DatasetIndex, type PixelCache } from '../datasets';
 import { inputSpecOf } from '../inference/model';
 import { FolderData } from './data';
 
@@ -37,14 +30,14 @@ export interface FolderOptions {
  */
 export async function openFolder(plan: TrainingPlan, compiled: CompiledGraph, o: FolderOptions): Promise<FolderData> {
   const root = o.root ?? sampleDatasetPath();
-  const scanned =
-    o.scanned ??
-    (await scanDataset(root, {
-      ...(o.within === undefined ? {} : { within: o.within }),
-      ...(o.onScan ? { onProgress: o.onScan } : {}),
-    }));
-  assertTrainable(scanned);
-  const index = splitTrainValidation(scanned, plan.data.validationFraction, plan.hyper.seed);
+  const split = { validationFraction: plan.data.validationFraction, seed: plan.hyper.seed };
+  const index = o.scanned
+    ? openScanned(o.scanned, split)
+    : await openDataset(root, {
+        ...split,
+        ...(o.within === undefined ? {} : { within: o.within }),
+        ...(o.onScan ? { onProgress: o.onScan } : {}),
+      });
   return new FolderData(index, compiled, inputSpecOf(compiled, plan.data.resize), {
     ...(o.cache ? { cache: o.cache } : {}),
     ...(o.cacheBytes === undefined ? {} : { cacheBytes: o.cacheBytes }),

@@ -18,6 +18,7 @@ import type {
 import { CoalescingRelay, type RelayBatch } from '../relay/coalescing-relay';
 import {
   epochRecord,
+  runRecord,
   TrainingSession,
   type Checkpoint,
   type EpochEvent,
@@ -26,7 +27,7 @@ import {
 } from '../session';
 import { featureMapsOf } from './inspect';
 import { LiveModel, LocalModel, type InspectModel } from './model';
-import { graphVersion, runRecord } from './record';
+import { graphVersion } from './record';
 
 /** The node and image whose feature maps stream while a run goes on. */
 export interface FeatureWatch {

@@ -1,7 +1,7 @@
 import { totalmem } from 'node:os';
 import { reshape, sizeOf, type CompiledGraph } from '../../engine';
 import type { OpenedProject, ParsedRequestOf, TrainingPlan } from '../../shared/api';
-import { assertTrainable, DatasetSource, splitTrainValidation, type DatasetBatch } from '../datasets';
+import { DatasetSource, openScanned, type DatasetBatch } from '../datasets';
 import { inputSpecOf } from '../inference/model';
 import { openFolder, type TrainingData } from '../session';
 import type { ProjectSession } from '../project/session';
@@ -90,9 +90,7 @@ export class WindowDatasets {
     validationFraction: number,
     resize: 'stretch' | 'fit' | 'crop',
   ): Promise<{ classes: readonly string[]; validation: DatasetBatch }> {
-    const scanned = await this.cache.scan(root);
-    assertTrainable(scanned);
-    const index = splitTrainValidation(scanned, validationFraction, 1);
+    const index = openScanned(await this.cache.scan(root), { validationFraction, seed: 1 });
     const outputs = sizeOf(compiled.outputShape);
     if (outputs !== index.classes.length) {
       throw new Error(`the network gives ${outputs} values, but ${root} has ${index.classes.length} classes`);
