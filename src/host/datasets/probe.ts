@@ -1,8 +1,9 @@
 import { webcrypto } from 'node:crypto';
+import { inflateSync } from 'node:zlib';
 import { readUntrustedFile, UntrustedFileError } from '../files/read-untrusted';
 import { sharp } from './vips';
 import { BmpUnsupportedError, decodeBmp, readBmpHeader } from './bmp';
-import { readPngHeader } from './png';
+import { readPngHeader, verifyPng } from './png';
 import { hasImageExtension, sniffFormat } from './sniff';
 import type { ImageFormat, SkipKind } from './types';
 
@@ -119,6 +120,11 @@ async function probeWithSharp(
   if (width <= 0 || height <= 0) return unreadable(new Error('declares an empty size'));
   const tooLarge = checkPixels(width, height, limits);
   if (tooLarge) return tooLarge;
+  // A whole PNG is proven in JavaScript; anything else, or a PNG that fails, goes to the decoder for its verdict.
+  const inflate = (data: Uint8Array, maxBytes: number) => inflateSync(data, { maxOutputLength: maxBytes });
+  if (format === 'png' && verifyPng(buf, inflate) === 'ok') {
+    return { kind: 'image', format, ...header, bytes: buf.length, hash };
+  }
   try {
     // Decode every byte (a truncated file fails here, not mid-epoch) but keep at most a thumbnail in memory.
     await sharp(buf, { limitInputPixels: limits.maxPixels, sequentialRead: true })
