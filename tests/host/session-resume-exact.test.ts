@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { NamedWeights } from '../../src/engine';
-import { readCheckpoint, TrainingSession, type SessionConfig } from '../../src/host/session';
+import { readCheckpoint, type TrainingSession } from '../../src/host/session';
 import { chain } from '../helpers/graphs';
+import { sampleSession, trainingPlan } from '../helpers/plan';
 
 /**
  * A run resumed from its checkpoint equals the uninterrupted run bit for bit, with everything random switched
@@ -13,8 +14,8 @@ import { chain } from '../helpers/graphs';
 const tmp = mkdtempSync(join(tmpdir(), 'convas-session-resume-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const config = (checkpointPath: string): SessionConfig => ({
-  graph: chain(
+const plan = trainingPlan(
+  chain(
     ['x', 'input', { channels: 1, height: 28, width: 28 }],
     ['conv', 'conv2d', { filters: 4, stride: 2, padding: 'same' }],
     ['relu', 'relu'],
@@ -22,21 +23,13 @@ const config = (checkpointPath: string): SessionConfig => ({
     ['flat', 'flatten'],
     ['fc', 'dense', { units: 10, init: 'glorot' }],
   ),
-  data: { root: null, augment: { flip: true, shift: 0.1, rotate: 10, brightness: 0.1, contrast: 0.1 } },
-  hyper: {
-    epochs: 3,
-    batchSize: 32,
-    seed: 5,
-    patience: 0,
-    threads: 2,
-    optimizer: { kind: 'adam', learningRate: 0.003 },
-  },
-  checkpointPath,
-});
+  { epochs: 3, batchSize: 32, seed: 5, patience: 0, optimizer: 'adam', learningRate: 0.003 },
+  { augment: { flip: true, shift: 0.1, rotate: 10, brightness: 0.1, contrast: 0.1 } },
+);
 
 const open: TrainingSession[] = [];
-async function session(c: SessionConfig): Promise<TrainingSession> {
-  const s = await TrainingSession.open(c);
+async function session(checkpointPath: string): Promise<TrainingSession> {
+  const s = await sampleSession(plan, { threads: 2, checkpointPath });
   open.push(s);
   return s;
 }
@@ -55,12 +48,12 @@ function bytes(w: NamedWeights): Record<string, string> {
 
 describe('a session resumed from its checkpoint', () => {
   it('ends with the weights of the uninterrupted run, bit for bit', async () => {
-    const whole = await session(config(join(tmp, 'whole.checkpoint')));
+    const whole = await session(join(tmp, 'whole.checkpoint'));
     expect(await whole.run()).toEqual({ status: 'finished', epochs: 3 });
     const expected = bytes(await whole.pool.getWeights());
 
     const path = join(tmp, 'cut.checkpoint');
-    const first = await session(config(path));
+    const first = await session(path);
     expect(await first.run({ onEpoch: (e) => e.epoch === 1 && first.stop() })).toEqual({
       status: 'stopped',
       epochs: 1,
@@ -69,7 +62,7 @@ describe('a session resumed from its checkpoint', () => {
     expect(c.workers).toHaveLength(2);
     expect(c.workers![0].dropout).not.toBe(c.workers![1].dropout);
 
-    const second = await session(config(path));
+    const second = await session(path);
     await second.restore(c);
     expect(await second.run()).toEqual({ status: 'finished', epochs: 3 });
     expect(bytes(await second.pool.getWeights())).toEqual(expected);

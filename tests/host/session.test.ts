@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseGraph } from '../../src/shared/graph';
-import { TrainingSession, type SessionConfig } from '../../src/host/session';
+import type { TrainingSession } from '../../src/host/session';
+import type { TrainingPlan } from '../../src/shared/api';
+import type { Hyperparameters } from '../../src/shared/training';
 import { chain } from '../helpers/graphs';
+import { sampleSession, trainingPlan } from '../helpers/plan';
 
 /** A small CNN on the built-in sample (800 training, 200 validation images of 28×28). */
 const graph = chain(
@@ -15,23 +18,20 @@ const graph = chain(
   ['probs', 'softmax'],
 );
 
-const config = (over: Partial<SessionConfig['hyper']> = {}): SessionConfig => ({
-  graph,
-  data: { root: null },
-  hyper: {
+const config = (over: Partial<Hyperparameters> = {}): TrainingPlan =>
+  trainingPlan(graph, {
     epochs: 2,
     batchSize: 32,
     seed: 3,
     patience: 0,
-    threads: 2,
-    optimizer: { kind: 'adam', learningRate: 0.003 },
+    optimizer: 'adam',
+    learningRate: 0.003,
     ...over,
-  },
-});
+  });
 
 const open: TrainingSession[] = [];
-async function session(c: SessionConfig): Promise<TrainingSession> {
-  const s = await TrainingSession.open(c);
+async function session(c: TrainingPlan): Promise<TrainingSession> {
+  const s = await sampleSession(c, { threads: 2 });
   open.push(s);
   return s;
 }
@@ -84,7 +84,7 @@ describe('a training session on the built-in sample', () => {
     // LeNet-5 with plain SGD at a learning rate of 10: the activations blow up within a few steps; the loss
     // passes 100 times its first value (divergence.ts) or stops being finite.
     const lenet = parseGraph(JSON.parse(readFileSync('resources/templates/lenet5.json', 'utf8')));
-    const s = await session({ ...config({ seed: 1, optimizer: { kind: 'sgd', learningRate: 10 } }), graph: lenet });
+    const s = await session({ ...config({ seed: 1, optimizer: 'sgd', learningRate: 10 }), graph: lenet });
     const end = await s.run();
     expect(end.status).toBe('diverged');
     if (end.status !== 'diverged') return;
@@ -97,7 +97,7 @@ describe('a training session on the built-in sample', () => {
 
   it('stops early when validation accuracy stops improving', async () => {
     // A learning rate of zero never improves on the first epoch.
-    const s = await session(config({ epochs: 10, patience: 2, optimizer: { kind: 'sgd', learningRate: 0 } }));
+    const s = await session(config({ epochs: 10, patience: 2, optimizer: 'sgd', learningRate: 0 }));
     const end = await s.run();
     expect(end.status).toBe('early-stopped');
     expect(end.epochs).toBe(3);
@@ -118,8 +118,8 @@ describe('a training session on the built-in sample', () => {
         ['out', 'dense', { units: 3 }],
       ),
     };
-    await expect(TrainingSession.open(bad)).rejects.toThrow(
-      /output node 'out' gives 3 values, but .* has 10 classes; set the last Dense layer to 10 units/,
+    await expect(sampleSession(bad, { threads: 2 })).rejects.toThrow(
+      /output node 'out' gives 3 values, but the dataset has 10 classes; set the last Dense layer to 10 units/,
     );
   });
 });

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Rng, tensor } from '../../src/engine';
 import { TrainingPool } from '../../src/host/training';
 import { chain } from '../helpers/graphs';
+import { poolPlan } from '../helpers/plan';
 
 /**
  * The built app runs the worker as bundled JavaScript, with no TypeScript loader: bundle worker.ts the way a
@@ -32,17 +33,18 @@ describe('the training worker as a bundle', () => {
     const x = tensor([16, 1, 8, 8]);
     for (let i = 0; i < x.data.length; i++) x.data[i] = rng.normal();
     const labels = Int32Array.from({ length: 16 }, () => rng.int(3));
-    const s = await TrainingPool.create({
-      graph: chain(
-        ['x', 'input', { channels: 1, height: 8, width: 8 }],
-        ['c', 'conv2d', { filters: 4 }],
-        ['f', 'flatten'],
-        ['d', 'dense', { units: 3 }],
+    const s = await TrainingPool.create(
+      poolPlan(
+        chain(
+          ['x', 'input', { channels: 1, height: 8, width: 8 }],
+          ['c', 'conv2d', { filters: 4 }],
+          ['f', 'flatten'],
+          ['d', 'dense', { units: 3 }],
+        ),
+        { optimizer: 'sgd', learningRate: 0.1 },
       ),
-      threads: 2,
-      optimizer: { kind: 'sgd', learningRate: 0.1 },
-      workerScript: pathToFileURL(join(out, 'training-worker.js')),
-    });
+      { threads: 2, workerScript: pathToFileURL(join(out, 'training-worker.js')) },
+    );
     try {
       expect(s.kernels).toBe('wasm-simd');
       expect(s.notice).toBeUndefined();

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DIVERGENCE_CEILING, lossBound, TrainingSession, type SessionConfig } from '../../src/host/session';
+import { DIVERGENCE_CEILING, lossBound, type TrainingSession } from '../../src/host/session';
 import { chain } from '../helpers/graphs';
+import { sampleSession, trainingPlan } from '../helpers/plan';
 
 /** A small CNN on the built-in sample (800 training, 200 validation images of 28×28). */
 const graph = chain(
@@ -11,11 +12,8 @@ const graph = chain(
   ['fc', 'dense', { units: 10, init: 'glorot' }],
 );
 
-const config = (learningRate: number): SessionConfig => ({
-  graph,
-  data: { root: null },
-  hyper: { epochs: 2, batchSize: 32, seed: 1, patience: 0, threads: 2, optimizer: { kind: 'adam', learningRate } },
-});
+const config = (learningRate: number, epochs = 2) =>
+  trainingPlan(graph, { epochs, batchSize: 32, seed: 1, patience: 0, optimizer: 'adam', learningRate });
 
 const open: TrainingSession[] = [];
 afterEach(async () => {
@@ -32,7 +30,7 @@ describe('the divergence bound', () => {
   });
 
   it('stops Adam at a learning rate of 1e6 although every loss stays finite, before the step that crossed it', async () => {
-    const s = await TrainingSession.open(config(1e6));
+    const s = await sampleSession(config(1e6), { threads: 2 });
     open.push(s);
     const losses: number[] = [];
     const end = await s.run({ onStep: (e) => losses.push(e.loss) });
@@ -50,7 +48,7 @@ describe('the divergence bound', () => {
   });
 
   it('lets a healthy run finish: its losses stay far below the bound', async () => {
-    const s = await TrainingSession.open({ ...config(0.003), hyper: { ...config(0.003).hyper, epochs: 1 } });
+    const s = await sampleSession(config(0.003, 1), { threads: 2 });
     open.push(s);
     const losses: number[] = [];
     expect(await s.run({ onStep: (e) => losses.push(e.loss) })).toEqual({ status: 'finished', epochs: 1 });

@@ -1,7 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { evaluate, Network, Rng, tensor, Trainer, type NamedWeights, type Tensor } from '../../src/engine';
-import { sharedByteTensor, TrainingPool, type TrainingOptions } from '../../src/host/training';
+import type { TrainingSession } from '../../src/host/session';
+import { sharedByteTensor, TrainingPool, type Inputs, type PoolOptions } from '../../src/host/training';
+import type { Graph } from '../../src/shared/graph';
+import type { Hyperparameters } from '../../src/shared/training';
 import { chain } from '../helpers/graphs';
+import { classNames, poolPlan, tensorSession, trainingPlan } from '../helpers/plan';
 
 /**
  * The data-parallel pool computes what the in-process engine computes: exactly with one thread, up to float
@@ -28,38 +32,81 @@ function examples(n: number, seed: number): { x: Tensor; labels: Int32Array } {
 
 const flat = (w: NamedWeights) => Object.keys(w).flatMap((k) => Array.from(w[k].data));
 
-const open: TrainingPool[] = [];
-async function pool(options: Partial<TrainingOptions> & { threads: number }): Promise<TrainingPool> {
-  const p = await TrainingPool.create({
-    graph,
-    seed: 3,
-    optimizer: { kind: 'momentum', learningRate: 0.05 },
-    ...options,
-  });
+const HYPER: Partial<Hyperparameters> = { seed: 3, optimizer: 'momentum', learningRate: 0.05 };
+
+const open: { close(): Promise<void> }[] = [];
+async function pool(
+  options: PoolOptions & { threads: number; graph?: Graph; hyper?: Partial<Hyperparameters> },
+): Promise<TrainingPool> {
+  const { graph: g = graph, hyper, ...rest } = options;
+  const p = await TrainingPool.create(poolPlan(g, { ...HYPER, ...hyper }), rest);
   open.push(p);
   return p;
 }
 afterAll(() => Promise.all(open.map((p) => p.close())));
 
+/** Examples [from, to) of a set, as views (float or 8-bit inputs alike). */
+function rows(x: Inputs, labels: Int32Array, from: number, to: number): [Inputs, Int32Array] {
+  const per = x.data.length / x.shape[0];
+  const shape = [to - from, ...x.shape.slice(1)];
+  const view = x.data.subarray(from * per, to * per);
+  return [view instanceof Float32Array ? tensor(shape, view) : { shape, data: view }, labels.subarray(from, to)];
+}
+
+/** One pass of pool.step over the examples in order, in batches of `batch`; the steps' losses. */
+async function pass(p: TrainingPool, x: Inputs, labels: Int32Array, batch: number): Promise<number[]> {
+  const losses: number[] = [];
+  for (let s = 0; s < labels.length; s += batch) {
+    losses.push(await p.step(...rows(x, labels, s, Math.min(labels.length, s + batch))));
+  }
+  return losses;
+}
+
 const data = examples(60, 9);
 
 describe('TrainingPool', () => {
-  it('with one thread trains exactly as the engine’s Trainer does', async () => {
-    const s = await pool({ threads: 1, kernels: 'reference' });
-    const losses = [(await s.runEpoch(data.x, data.labels, 8)).loss, (await s.runEpoch(data.x, data.labels, 8)).loss];
+  it('with one thread, driven by a session, trains exactly as the engine’s Trainer does', async () => {
+    // The session shuffles each epoch with its own Rng(seed), as the Trainer does with its generator (which
+    // nothing else draws from in a network without dropout): the same batches, in the same order.
+    const s: TrainingSession = await tensorSession(
+      trainingPlan(graph, { ...HYPER, epochs: 2, batchSize: 8 }),
+      { train: data, validation: examples(12, 10), classes: classNames(3) },
+      { threads: 1, kernels: 'reference' },
+    );
+    open.push(s);
+    expect(await s.run()).toEqual({ status: 'finished', epochs: 2 });
+    const losses = s.epochHistory.map((e) => e.loss);
 
     const net = new Network(graph, 3);
     const trainer = new Trainer(net, { kind: 'momentum', learningRate: 0.05 }, 'cross_entropy', 3);
     const want = [trainer.epoch(data, 8), trainer.epoch(data, 8)];
 
     expect(losses).toEqual(want);
+    expect(s.pool.globalStep).toBe(16);
+    expect(flat(await s.pool.getWeights())).toEqual(flat(net.getWeights()));
+  });
+
+  it('with one thread steps exactly as the engine’s Trainer does, batch by batch', async () => {
+    const s = await pool({ threads: 1, kernels: 'reference' });
+    const net = new Network(graph, 3);
+    const trainer = new Trainer(net, { kind: 'momentum', learningRate: 0.05 }, 'cross_entropy', 3);
+    const got = [...(await pass(s, data.x, data.labels, 8)), ...(await pass(s, data.x, data.labels, 8))];
+    const want: number[] = [];
+    for (let e = 0; e < 2; e++) {
+      for (let i = 0; i < 60; i += 8) {
+        const to = Math.min(60, i + 8);
+        const x = tensor([to - i, 1, 8, 8], data.x.data.subarray(i * 64, to * 64));
+        want.push(trainer.step({ x, labels: data.labels.subarray(i, to) }));
+      }
+    }
+    expect(got).toEqual(want);
     expect(flat(await s.getWeights())).toEqual(flat(net.getWeights()));
   });
 
   it('gives identical weights for the same seed and thread count, and different ones for another seed', async () => {
     const run = async (seed: number) => {
-      const s = await pool({ threads: 2, seed });
-      for (let e = 0; e < 2; e++) await s.runEpoch(data.x, data.labels, 7);
+      const s = await pool({ threads: 2, hyper: { seed } });
+      for (let e = 0; e < 2; e++) await pass(s, data.x, data.labels, 7);
       await s.step(data.x, data.labels);
       return flat(await s.getWeights());
     };
@@ -74,10 +121,11 @@ describe('TrainingPool', () => {
       pool({ threads: 1, kernels: 'reference' }),
       pool({ threads: 2, kernels: 'reference' }),
     ]);
-    // Batches of 7 split 4 + 3 across two threads, and the last batch of the epoch holds 4.
-    const [r1, r2] = await Promise.all([one.runEpoch(data.x, data.labels, 7), two.runEpoch(data.x, data.labels, 7)]);
-    expect(r2.steps).toBe(9);
-    expect(r2.loss).toBeCloseTo(r1.loss, 6);
+    // Batches of 7 split 4 + 3 across two threads, and the last batch of the pass holds 4.
+    const [l1, l2] = await Promise.all([pass(one, data.x, data.labels, 7), pass(two, data.x, data.labels, 7)]);
+    expect(two.globalStep).toBe(9);
+    expect(l2).toHaveLength(9);
+    l2.forEach((l, i) => expect(l).toBeCloseTo(l1[i], 6));
     const [w1, w2] = [flat(await one.getWeights()), flat(await two.getWeights())];
     expect(w1.length).toBe(w2.length);
     let worst = 0;
@@ -88,7 +136,7 @@ describe('TrainingPool', () => {
 
   it('predicts, evaluates and shows activations as the in-process network does', async () => {
     const s = await pool({ threads: 2, kernels: 'reference' });
-    await s.runEpoch(data.x, data.labels, 10);
+    await pass(s, data.x, data.labels, 10);
     const net = new Network(graph, 1);
     net.setWeights(await s.getWeights());
 
@@ -117,7 +165,7 @@ describe('TrainingPool', () => {
     );
     const labels = Int32Array.from({ length: 40 }, () => rng.int(3));
     const [a, b] = await Promise.all([pool({ threads: 2 }), pool({ threads: 2 })]);
-    await Promise.all([a.runEpoch(bytes, labels, 6), b.runEpoch(floats, labels, 6)]);
+    await Promise.all([pass(a, bytes, labels, 6), pass(b, floats, labels, 6)]);
     await Promise.all([a.step(bytes, labels), b.step(floats, labels)]);
     expect(flat(await a.getWeights())).toEqual(flat(await b.getWeights()));
     expect(Array.from((await a.predict(bytes)).data)).toEqual(Array.from((await b.predict(floats)).data));
@@ -143,7 +191,7 @@ describe('TrainingPool', () => {
 
   it('hands its optimizer state to another session, which then continues exactly as it would have', async () => {
     const [a, b] = await Promise.all([pool({ threads: 2 }), pool({ threads: 2 })]);
-    await a.runEpoch(data.x, data.labels, 8);
+    await pass(a, data.x, data.labels, 8);
     // b starts from a's weights and momentum; then both take the same steps.
     await b.setWeights(await a.getWeights());
     const state = await a.getOptimizerState();
@@ -167,7 +215,7 @@ describe('TrainingPool', () => {
       graph: bnGraph,
       threads: 2,
       kernels: 'reference',
-      optimizer: { kind: 'sgd', learningRate: 0.1 },
+      hyper: { optimizer: 'sgd', learningRate: 0.1 },
     });
     const batch = examples(8, 5);
     await s.step(batch.x, batch.labels);

@@ -114,6 +114,10 @@ export class TensorData implements TrainingData {
   }
 
   async *batches(batchSize: number, rng: Rng, augmentWith?: AugmentOptions): AsyncGenerator<Examples> {
+    // As DatasetSource refuses it for a folder: a batch of 0 would step on empty batches for ever.
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new Error(`The batch size must be a whole number of at least 1, got ${batchSize}`);
+    }
     const n = this.trainCount;
     const order = Int32Array.from({ length: n }, (_, i) => i);
     rng.shuffle(order);
