@@ -21,6 +21,7 @@ import { BATCH, CLASSES, IMAGE, lenetGraph } from './lenet-model';
 
 /** Images in memory, 8-bit or float32, served in shuffled batches of float32 as an image folder's cache serves them. */
 class MemoryData implements TrainingData {
+  readonly origin = "the benchmark's seeded images";
   readonly classes = Array.from({ length: CLASSES }, (_, i) => `class ${i}`);
   private readonly per = IMAGE.channels * IMAGE.height * IMAGE.width;
 

@@ -72,6 +72,7 @@ async function timed(fn: () => Promise<void>): Promise<number> {
  * (never timed) is short.
  */
 class CyclingData implements TrainingData {
+  readonly origin = "the benchmark's seeded images";
   constructor(
     private readonly all: Examples[],
     readonly classes: readonly string[],

@@ -177,6 +177,13 @@ describe('controlling a training run', () => {
     s.resume();
   });
 
+  it('refuses a second run while one goes on: the two would share one generator and one pool', async () => {
+    const s = await session({ epochs: 1 });
+    const first = s.run();
+    await expect(s.run()).rejects.toThrow(/already training/);
+    expect(await first).toEqual({ status: 'finished', epochs: 1 });
+  });
+
   it('answers weights and activations between two steps while an epoch runs', async () => {
     const s = await session({ epochs: 1, batchSize: 2, train: examples(3000, 3) });
     const before = flat(await s.pool.getWeights());

@@ -19,6 +19,8 @@ export const TRAIN_ACCURACY_SAMPLE = 2000;
  * nothing else, so every way of training runs the same loop.
  */
 export interface TrainingData {
+  /** Where the examples come from, as messages name it (a folder's path). */
+  readonly origin: string;
   readonly classes: readonly string[];
   /** Images in the training split; the epoch has ceil(trainCount / batch) steps. */
   readonly trainCount: number;
@@ -53,6 +55,10 @@ export class FolderData implements TrainingData {
     options: SourceOptions = {},
   ) {
     this.source = DatasetSource.create(index, input, options);
+  }
+
+  get origin(): string {
+    return this.index.root;
   }
 
   get classes(): readonly string[] {
@@ -90,6 +96,8 @@ export class FolderData implements TrainingData {
  * on [N, C, H, W] images); the arrays given are never changed.
  */
 export class TensorData implements TrainingData {
+  readonly origin = 'the examples given';
+
   constructor(
     private readonly train: Examples,
     private readonly held: Examples,

@@ -95,7 +95,7 @@ export class TrainingSession {
       if (classes !== data.classes.length) {
         const out = graph.byId.get(graph.outputId)!;
         throw new DatasetMismatchError(
-          `the network's output node '${out.id}' gives ${classes} values, but the dataset has ${data.classes.length} classes; ` +
+          `the network's output node '${out.id}' gives ${classes} values, but ${data.origin} has ${data.classes.length} classes; ` +
             `set the last Dense layer to ${data.classes.length} units`,
         );
       }
@@ -136,6 +136,8 @@ export class TrainingSession {
 
   /** Trains until the last epoch, an early stop, stop() or divergence. */
   async run(listeners: SessionListeners = {}): Promise<SessionEnd> {
+    // Two loops would share the generator and the pool, and neither would be the run the user started.
+    if (this.running) throw new Error('this session is already training; wait for its run to end');
     this.running = true;
     try {
       return await this.train(listeners);
