@@ -458,6 +458,56 @@ const NORMS: [string, NormGeometry, number][] = [
   ['n=32 c=16 spatial 28×28 (fashion-2conv bn1)', { n: 32, c: 16, spatial: 784, epsilon: 1e-5 }, 0],
 ];
 
+/** Every value bit for bit, signed zeros and NaNs included (Object.is), against the reference. */
+function expectSame(got: Float32Array, want: Float32Array, what: string): void {
+  expect(got.length, `${what}: length`).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    if (!Object.is(got[i], want[i])) expect(got[i], `${what}: [${i}] wasm vs reference`).toBe(want[i]);
+  }
+}
+
+describe('wasm ReLU matches the reference exactly', () => {
+  // Around the 16-float step (four vectors) and its 0 to 15 leftovers, and a VGG-sized map.
+  for (const n of [0, 1, 3, 15, 16, 17, 33, 1001, 32 * 32 * 32 * 2 + 5]) {
+    it(`forward and backward, ${n} values with −0, +∞, NaN and subnormals among them`, () => {
+      const specials = [-0, 0, Infinity, 3e38, NaN, 1e-40, -1e-40, -1, 1];
+      const x = random(n).map((v, i) => (i % 7 === 3 ? specials[i % specials.length] : v));
+      const dy = random(n).map((v, i) => (i % 11 === 5 ? specials[(i + 2) % specials.length] : v));
+      const want = new Float32Array(n);
+      const got = new Float32Array(n).fill(7); // every output must be written
+      referenceKernels.reluForward(x, want);
+      wasm.reluForward(x, got);
+      expectSame(got, want, `reluForward n=${n}`);
+      const wantDx = new Float32Array(n);
+      const gotDx = new Float32Array(n).fill(7);
+      referenceKernels.reluBackward(want, dy, wantDx);
+      wasm.reluBackward(want, dy, gotDx);
+      expectSame(gotDx, wantDx, `reluBackward n=${n}`);
+      // The slope from any y, not only ReLU's outputs: negatives, −0 and a NaN with its sign bit set too.
+      const y = x.map((v, i) => (i % 13 === 6 ? -NaN : v));
+      new Int32Array(y.buffer).forEach((b, i, bits) => i % 13 === 6 && (bits[i] = b | 0x80000000));
+      referenceKernels.reluBackward(y, dy, wantDx);
+      wasm.reluBackward(y, dy, gotDx);
+      expectSame(gotDx, wantDx, `reluBackward n=${n}, any y`);
+    });
+  }
+
+  it('gives 0 at −∞, where the branch-free (z + |z|)/2 of the reference gives NaN', () => {
+    const y = new Float32Array(2);
+    wasm.reluForward(new Float32Array([-Infinity, Infinity]), y);
+    expect(Array.from(y)).toEqual([0, Infinity]);
+  });
+
+  it('reads only the first values of longer outputs and names a short one', () => {
+    const y = new Float32Array(6).fill(7);
+    wasm.reluForward(new Float32Array([-2, 3]), y);
+    expect(Array.from(y)).toEqual([0, 3, 7, 7, 7, 7]);
+    expect(() => wasm.reluBackward(new Float32Array(2), new Float32Array(3), new Float32Array(3))).toThrow(
+      /wasm reluBackward: y has 2 values, needs 3 \(as many as dy\)/,
+    );
+  });
+});
+
 describe('wasm batch norm matches the reference', () => {
   for (const [label, g, offset] of NORMS) {
     const size = g.n * g.c * g.spatial;

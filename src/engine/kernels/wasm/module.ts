@@ -58,6 +58,8 @@ export interface KernelExports {
   maxPoolForward(x: number, y: number, argmax: number): void;
   maxPoolBackward(dy: number, argmax: number, dx: number): void;
   avgPoolForward(x: number, y: number): void;
+  reluForward(x: number, y: number, n: number): void;
+  reluBackward(y: number, dy: number, dx: number, n: number): void;
   avgPoolBackward(dy: number, dx: number): void;
   batchNormForward(
     n: number,

@@ -206,6 +206,33 @@ export function bindKernels(ex: KernelExports, arena: WasmArena, variant: WasmVa
       arena.read(pdx, dx, inputs);
     },
 
+    reluForward(x, y) {
+      const n = x.length;
+      need('reluForward', 'y', y, n, 'as many as x');
+      arena.begin();
+      const px = arena.take(n);
+      const py = arena.take(n);
+      arena.commit('reluForward');
+      arena.write(px, x, n);
+      ex.reluForward(px, py, n);
+      arena.read(py, y, n);
+    },
+
+    reluBackward(y, dy, dx) {
+      const n = dy.length;
+      need('reluBackward', 'y', y, n, 'as many as dy');
+      need('reluBackward', 'dx', dx, n, 'as many as dy');
+      arena.begin();
+      const py = arena.take(n);
+      const pdy = arena.take(n);
+      const pdx = arena.take(n);
+      arena.commit('reluBackward');
+      arena.write(py, y, n);
+      arena.write(pdy, dy, n);
+      ex.reluBackward(py, pdy, pdx, n);
+      arena.read(pdx, dx, n);
+    },
+
     avgPoolForward(g, x, y) {
       const { inputs, outputs } = pool('avgPoolForward', g);
       need('avgPoolForward', 'x', x, inputs, 'n·c·h·w');

@@ -24,3 +24,4 @@ export {
 export { setConvGeometry } from './conv-geometry';
 export { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, setPoolGeometry } from './pool';
 export { batchNormBackward, batchNormForward } from './batchnorm';
+export { reluBackward, reluForward } from './elementwise';
