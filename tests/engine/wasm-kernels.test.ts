@@ -253,6 +253,84 @@ describe('wasm convolution matches the reference', () => {
   });
 });
 
+/**
+ * The kernel gradient without im2col (assembly/filter-grad.ts) at every stride: strided geometries go through phase
+ * planes of the padded image. Each case names the path the module's plan must take ('direct' or 'im2col').
+ */
+const FILTER_GRADS: [string, ConvGeometry, 'direct' | 'im2col'][] = [
+  ['VGG conv1: c=3 32×32 f=32 k=3 s=1 same', convGeometry(2, 3, 32, 32, 32, 3, 3, 1, [1, 1, 1, 1]), 'direct'],
+  ['c=1 28×28 f=16 k=3 s=1 same (fashion conv1)', convGeometry(2, 1, 28, 28, 16, 3, 3, 1, [1, 1, 1, 1]), 'direct'],
+  ['c=3 16×16 f=8 k=3 s=2 pad 1 (even size)', convGeometry(2, 3, 16, 16, 8, 3, 3, 2, [1, 1, 1, 1]), 'direct'],
+  [
+    'c=1 15×17 f=5 k=3 s=2 same (pad top/left 1, bottom/right 1)',
+    convGeometry(3, 1, 15, 17, 5, 3, 3, 2, [1, 1, 1, 1]),
+    'direct',
+  ],
+  [
+    'c=2 16×16 f=4 k=3 s=2 same, TF-style (pad bottom/right only)',
+    convGeometry(2, 2, 16, 16, 4, 3, 3, 2, [0, 1, 0, 1]),
+    'direct',
+  ],
+  [
+    'c=3 33×35 f=6 k=2 s=2 valid (phases of one tap each)',
+    convGeometry(2, 3, 33, 35, 6, 2, 2, 2, [0, 0, 0, 0]),
+    'direct',
+  ],
+  ['c=4 19×21 f=9 k=1 s=2 (1×1: one phase plane read)', convGeometry(2, 4, 19, 21, 9, 1, 1, 2, [0, 0, 0, 0]), 'direct'],
+  ['c=2 23×25 f=7 k=5 s=3 pad 2', convGeometry(2, 2, 23, 25, 7, 5, 5, 3, [2, 2, 2, 2]), 'direct'],
+  [
+    'c=2 18×40 f=3 k=4×3 s=2 asymmetric (1/2, 1/1), wide rows',
+    convGeometry(1, 2, 18, 40, 3, 4, 3, 2, [1, 2, 1, 1]),
+    'direct',
+  ],
+  [
+    'c=3 13×13 f=4 k=3 s=2 pad 1: 7-pixel rows, one loop',
+    convGeometry(2, 3, 13, 13, 4, 3, 3, 2, [1, 1, 1, 1]),
+    'direct',
+  ],
+  [
+    'c=3 11×11 f=4 k=3 s=2 pad 1: 6-pixel rows, one loop',
+    convGeometry(2, 3, 11, 11, 4, 3, 3, 2, [1, 1, 1, 1]),
+    'direct',
+  ],
+  [
+    'c=2 8×8 f=5 k=5 s=2 pad 2: 4-pixel rows, a loop each',
+    convGeometry(2, 2, 8, 8, 5, 5, 5, 2, [2, 2, 2, 2]),
+    'direct',
+  ],
+  [
+    'c=2 9×5 f=3 k=7 s=1 pad 3: 5-pixel rows, too short for one loop, go to im2col',
+    convGeometry(2, 2, 9, 5, 3, 7, 7, 1, [3, 3, 3, 3]),
+    'im2col',
+  ],
+];
+
+describe('wasm kernel gradient without im2col, at every stride', () => {
+  let raw: KernelExports;
+  beforeAll(async () => {
+    raw = await instantiateKernels('simd');
+  });
+
+  for (const [label, g, path] of FILTER_GRADS) {
+    it(`${label}: takes the ${path} path and matches the reference`, () => {
+      raw.setConvGeometry(g.n, g.c, g.h, g.w, g.f, g.kh, g.kw, g.stride, g.padTop, g.padLeft, g.oh, g.ow);
+      expect(raw.conv2dBackwardFilterPath()).toBe(path === 'direct' ? 1 : 0);
+      const x = random(g.n * g.c * g.h * g.w);
+      const dy = random(g.n * g.f * g.oh * g.ow);
+      const dk0 = random(g.f * g.c * g.kh * g.kw);
+      const db0 = random(g.f);
+      const wantK = dk0.slice();
+      const gotK = dk0.slice();
+      const wantB = db0.slice();
+      const gotB = db0.slice();
+      referenceKernels.conv2dBackwardFilter(g, x, dy, wantK, wantB);
+      wasm.conv2dBackwardFilter(g, x, dy, gotK, gotB);
+      expectClose(gotK, wantK, `conv2dBackwardFilter dKernel ${label}`);
+      expectClose(gotB, wantB, `conv2dBackwardFilter dBias ${label}`);
+    });
+  }
+});
+
 /** conv2dForward's path for a geometry, from the module's own plan: 0 im2col + GEMM, 1 PIXELS tiles, 2 FILTERS. */
 const PATH = { im2col: 0, pixels: 1, filters: 2 } as const;
 

@@ -41,7 +41,9 @@ export interface KernelExports {
   conv2dForwardPath(): number;
   conv2dForward(x: number, kernel: number, bias: number, hasBias: number, y: number, col: number): void;
   conv2dBackwardInput(dy: number, kernel: number, dx: number, col: number): void;
-  /** Floats of scratch conv2dBackwardFilter needs for the geometry just set (direct at stride 1, else im2col's). */
+  /** The path conv2dBackwardFilter takes for the geometry just set: 0 im2col + GEMM, 1 direct. */
+  conv2dBackwardFilterPath(): number;
+  /** Floats of scratch conv2dBackwardFilter needs for the geometry just set (the direct path's, else im2col's). */
   conv2dBackwardFilterScratch(): number;
   conv2dBackwardFilter(x: number, dy: number, dKernel: number, dBias: number, hasBias: number, col: number): void;
   setPoolGeometry(

@@ -146,13 +146,18 @@ export function conv2dBackwardInput(dy: usize, kernel: usize, dx: usize, col: us
   }
 }
 
+/** The path conv2dBackwardFilter takes for the geometry just set: 0 im2col + GEMM, 1 direct (filter-grad.ts). */
+export function conv2dBackwardFilterPath(): i32 {
+  return useDirectBackwardFilter() ? 1 : 0;
+}
+
 /** Floats of scratch (`col`) conv2dBackwardFilter needs for the geometry just set. */
 export function conv2dBackwardFilterScratch(): i32 {
   return useDirectBackwardFilter() ? directBackwardFilterScratch() : C * KH * KW * OH * OW;
 }
 
 /**
- * dKernel += dy · im2col(x)ᵀ and dBias += the sums of dy: filter-grad.ts at stride 1, otherwise image by image
+ * dKernel += dy · im2col(x)ᵀ and dBias += the sums of dy: filter-grad.ts when it takes the geometry, otherwise image by image
  * through im2col + GEMM, [f × ckk] += [f × oh·ow] · [oh·ow × ckk]. `col` holds conv2dBackwardFilterScratch() floats.
  */
 export function conv2dBackwardFilter(

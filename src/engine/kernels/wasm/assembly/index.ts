@@ -15,6 +15,7 @@ export function scratchBase(): usize {
 export { gemm } from './gemm';
 export {
   conv2dBackwardFilter,
+  conv2dBackwardFilterPath,
   conv2dBackwardFilterScratch,
   conv2dBackwardInput,
   conv2dForward,
