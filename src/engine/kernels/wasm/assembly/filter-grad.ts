@@ -135,20 +135,28 @@ function gradTile(
   let d = dyb;
   let xr = x;
   for (let oy = 0; oy < lines; oy++, d += rowBytes, xr += xRowBytes) {
-    for (let o: usize = 0; o < lineBytes; o += 16) {
-      const x0 = v128.load(xr + o + o0);
-      const x1 = taps > 1 ? v128.load(xr + o + o1) : x0;
-      const d0 = v128.load(d + o);
+    // One pointer per stream, each stepped by a vector: no address arithmetic left in the loop but the steps.
+    let p0 = xr + o0;
+    let p1 = xr + o1;
+    let q0 = d;
+    let q1 = d + plane;
+    let q2 = d + 2 * plane;
+    let q3 = d + 3 * plane;
+    const stop = d + lineBytes;
+    for (; q0 < stop; p0 += 16, p1 += 16, q0 += 16, q1 += 16, q2 += 16, q3 += 16) {
+      const x0 = v128.load(p0);
+      const x1 = taps > 1 ? v128.load(p1) : x0;
+      const d0 = v128.load(q0);
       a00 = madd(d0, x0, a00);
       if (taps > 1) a01 = madd(d0, x1, a01);
       if (rows > 1) {
-        const d1 = v128.load(d + plane + o);
+        const d1 = v128.load(q1);
         a10 = madd(d1, x0, a10);
         if (taps > 1) a11 = madd(d1, x1, a11);
-        const d2 = v128.load(d + 2 * plane + o);
+        const d2 = v128.load(q2);
         a20 = madd(d2, x0, a20);
         if (taps > 1) a21 = madd(d2, x1, a21);
-        const d3 = v128.load(d + 3 * plane + o);
+        const d3 = v128.load(q3);
         a30 = madd(d3, x0, a30);
         if (taps > 1) a31 = madd(d3, x1, a31);
       }
