@@ -8,7 +8,10 @@
  * V8 flag under Node 20:
  *
  *   npx tsx --experimental-wasm-relaxed-simd bench/profile-step.ts [fashion-2conv|lenet5|mlp|vgg] [--steps 20]
- *     [--reference]
+ *     [--reference] [--cpu]
+ *
+ * --cpu times with the process's CPU time instead of the wall clock: on a machine other processes share, a layer's
+ * CPU time stays near its unloaded wall time while the wall clock counts the time slices given to others too.
  */
 import { Network, Rng, softmaxCrossEntropy, tensor } from '../src/engine';
 import { kernels, useKernels, type Kernels } from '../src/engine/kernels';
@@ -22,6 +25,14 @@ const name = (process.argv.slice(2).find((a) => (GRAPHS as readonly string[]).in
 const stepsAt = process.argv.indexOf('--steps');
 const steps = stepsAt >= 0 ? Number(process.argv[stepsAt + 1]) : 20;
 if (!process.argv.includes('--reference')) useKernels(await createWasmKernels());
+const cpuClock = process.argv.includes('--cpu');
+/** Milliseconds, from the chosen clock. */
+const now = cpuClock
+  ? () => {
+      const { user, system } = process.cpuUsage();
+      return (user + system) / 1000;
+    }
+  : () => performance.now();
 
 // The node whose layer call is running, and the time of each of its convolution kernel calls, split by pass.
 let current: string | undefined;
@@ -29,9 +40,9 @@ const passes = new Map<string, { dW: number[]; dX: number[] }>();
 const timed = <K extends 'conv2dBackwardFilter' | 'conv2dBackwardInput'>(base: Kernels, key: K, pass: 'dW' | 'dX') => {
   const fn = base[key] as (...a: unknown[]) => void;
   return (...a: unknown[]) => {
-    const t0 = performance.now();
+    const t0 = now();
     fn.apply(base, a);
-    const dt = performance.now() - t0;
+    const dt = now() - t0;
     if (current === undefined) return;
     let p = passes.get(current);
     if (!p) passes.set(current, (p = { dW: [], dX: [] }));
@@ -64,16 +75,16 @@ for (const node of net.graph.nodes) {
   (node as { def: typeof def }).def = {
     ...def,
     forward: (a) => {
-      const t0 = performance.now();
+      const t0 = now();
       const r = def.forward(a);
-      t.fwd.push(performance.now() - t0);
+      t.fwd.push(now() - t0);
       return r;
     },
     backward: (a) => {
       current = node.id;
-      const t0 = performance.now();
+      const t0 = now();
       const r = def.backward(a);
-      t.bwd.push(performance.now() - t0);
+      t.bwd.push(now() - t0);
       current = undefined;
       return r;
     },
@@ -92,12 +103,12 @@ for (let s = 0; s < steps + 3; s++) {
     }
     passes.clear();
   }
-  const t0 = performance.now();
+  const t0 = now();
   net.zeroGrads();
   const trace = net.forward(x, { training: true, rng });
   const loss = softmaxCrossEntropy(trace.outputs.get(logitsId)!, labels);
   net.backward(trace, loss.grad, logitsId, { inputGrad: false });
-  if (s >= 3) total.push(performance.now() - t0);
+  if (s >= 3) total.push(now() - t0);
 }
 
 const flops = (id: string): number => {
@@ -107,7 +118,9 @@ const flops = (id: string): number => {
 };
 const fmt = (v: number) => v.toFixed(2).padStart(7);
 const gflops = (fl: number, ms: number) => (fl / ms / 1e6).toFixed(1);
-console.log(`${name}: one training step, batch ${BATCH}, ${kernelName}, medians of ${steps} steps (ms)`);
+console.log(
+  `${name}: one training step, batch ${BATCH}, ${kernelName}, medians of ${steps} steps (ms, ${cpuClock ? 'CPU time' : 'wall clock'})`,
+);
 console.log(`${'node'.padEnd(10)} ${'fwd'.padStart(7)} ${'bwd'.padStart(7)}  GFLOPS fwd / bwd (dW, dX: ms GFLOPS)`);
 let sum = 0;
 for (const [id, t] of times) {
