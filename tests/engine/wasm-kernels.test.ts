@@ -219,7 +219,7 @@ describe('wasm convolution matches the reference', () => {
     });
   }
 
-  it('backward input at stride 1 with padding runs as a direct forward convolution; strided or unpadded, through GEMM', async () => {
+  it('backward input runs as direct forward convolutions (one a phase when strided); unpadded or declined, through GEMM', async () => {
     const raw = await instantiateKernels('simd');
     const calls: string[] = [];
     const spied: KernelExports = {
@@ -230,7 +230,9 @@ describe('wasm convolution matches the reference', () => {
     const k = bindKernels(spied, new WasmArena(raw.memory, raw.scratchBase()), 'simd');
     for (const [label, g, path] of [
       ['fashion-2conv conv2', convGeometry(2, 16, 14, 14, 32, 3, 3, 1, [1, 1, 1, 1]), 'forward'],
-      ['stride 2', convGeometry(2, 2, 13, 13, 8, 3, 3, 2, [1, 1, 1, 1]), 'gemm'],
+      ['stride 2: 4 phases', convGeometry(2, 2, 13, 13, 8, 3, 3, 2, [1, 1, 1, 1]), 'forward,forward,forward,forward'],
+      ['1×1 stride 2: 1 phase with a tap, 3 of zeros', convGeometry(2, 4, 9, 8, 8, 1, 1, 2, [0, 0, 0, 0]), 'forward'],
+      ['stride 2, 3 channels, phases 3 wide: declined', convGeometry(2, 3, 6, 6, 8, 3, 3, 2, [1, 1, 1, 1]), 'gemm'],
       ['unpadded 5×5 (LeNet conv2)', convGeometry(2, 6, 14, 14, 16, 5, 5, 1, [0, 0, 0, 0]), 'gemm'],
     ] as const) {
       calls.length = 0;
@@ -240,7 +242,7 @@ describe('wasm convolution matches the reference', () => {
       const got = new Float32Array(want.length).fill(NaN);
       referenceKernels.conv2dBackwardInput(g, dy, kernel, want);
       k.conv2dBackwardInput(g, dy, kernel, got);
-      expect(calls, label).toEqual([path]);
+      expect(calls.join(), label).toBe(path);
       expectClose(got, want, `conv2dBackwardInput ${label}`);
     }
   });
@@ -277,6 +279,17 @@ const FILTER_GRADS: [string, ConvGeometry, 'direct' | 'im2col'][] = [
     'direct',
   ],
   ['c=4 19×21 f=9 k=1 s=2 (1×1: one phase plane read)', convGeometry(2, 4, 19, 21, 9, 1, 1, 2, [0, 0, 0, 0]), 'direct'],
+  [
+    'c=8 20×20 f=8 k=1 s=3 pad 1 (taps reach one phase of nine)',
+    convGeometry(2, 8, 20, 20, 8, 1, 1, 3, [1, 1, 1, 1]),
+    'direct',
+  ],
+  [
+    'c=4 16×16 f=8 k=3 s=2 pad 2 (phases start before dy)',
+    convGeometry(2, 4, 16, 16, 8, 3, 3, 2, [2, 2, 2, 2]),
+    'direct',
+  ],
+  ['c=4 24×24 f=12 k=5 s=4 pad 1', convGeometry(2, 4, 24, 24, 12, 5, 5, 4, [1, 1, 1, 1]), 'direct'],
   ['c=2 23×25 f=7 k=5 s=3 pad 2', convGeometry(2, 2, 23, 25, 7, 5, 5, 3, [2, 2, 2, 2]), 'direct'],
   [
     'c=2 18×40 f=3 k=4×3 s=2 asymmetric (1/2, 1/1), wide rows',
@@ -305,7 +318,7 @@ const FILTER_GRADS: [string, ConvGeometry, 'direct' | 'im2col'][] = [
   ],
 ];
 
-describe('wasm kernel gradient without im2col, at every stride', () => {
+describe('wasm backward passes without im2col, at every stride', () => {
   let raw: KernelExports;
   beforeAll(async () => {
     raw = await instantiateKernels('simd');
@@ -327,6 +340,17 @@ describe('wasm kernel gradient without im2col, at every stride', () => {
       wasm.conv2dBackwardFilter(g, x, dy, gotK, gotB);
       expectClose(gotK, wantK, `conv2dBackwardFilter dKernel ${label}`);
       expectClose(gotB, wantB, `conv2dBackwardFilter dBias ${label}`);
+    });
+
+    // The same geometries reach the strided input gradient's phases: odd sizes, zero phases, negative paddings.
+    it(`${label}: the input gradient matches the reference`, () => {
+      const dy = random(g.n * g.f * g.oh * g.ow);
+      const kernel = random(g.f * g.c * g.kh * g.kw);
+      const want = new Float32Array(g.n * g.c * g.h * g.w);
+      const got = new Float32Array(want.length).fill(NaN); // every value must be written
+      referenceKernels.conv2dBackwardInput(g, dy, kernel, want);
+      wasm.conv2dBackwardInput(g, dy, kernel, got);
+      expectClose(got, want, `conv2dBackwardInput ${label}`);
     });
   }
 });

@@ -41,6 +41,20 @@ export interface KernelExports {
   conv2dForwardPath(): number;
   conv2dForward(x: number, kernel: number, bias: number, hasBias: number, y: number, col: number): void;
   conv2dBackwardInput(dy: number, kernel: number, dx: number, col: number): void;
+  /** dst[p, i·s + ry, j·s + rx] = src[p, i, j] (or 0 when zero): one phase of a strided input gradient. */
+  scatterPhase(
+    src: number,
+    dst: number,
+    zero: number,
+    planes: number,
+    hq: number,
+    wq: number,
+    h: number,
+    w: number,
+    s: number,
+    ry: number,
+    rx: number,
+  ): void;
   /** The path conv2dBackwardFilter takes for the geometry just set: 0 im2col + GEMM, 1 direct. */
   conv2dBackwardFilterPath(): number;
   /** Floats of scratch conv2dBackwardFilter needs for the geometry just set (the direct path's, else im2col's). */

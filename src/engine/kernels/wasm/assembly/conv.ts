@@ -95,6 +95,37 @@ function col2im(col: usize, dx: usize): void {
   }
 }
 
+/**
+ * Writes one phase of a strided input gradient into place: src[p, i, j] (planes × hq × wq) goes to
+ * dst[p, i·s + ry, j·s + rx] (planes × h × w), or zeros do when `zero`. See wasm-kernels.ts.
+ */
+export function scatterPhase(
+  src: usize,
+  dst: usize,
+  zero: bool,
+  planes: i32,
+  hq: i32,
+  wq: i32,
+  h: i32,
+  w: i32,
+  s: i32,
+  ry: i32,
+  rx: i32,
+): void {
+  const stepBytes = (<usize>s) << 2;
+  let from = src;
+  for (let p = 0; p < planes; p++) {
+    for (let i = 0; i < hq; i++) {
+      let to = dst + ((<usize>((p * h + i * s + ry) * w + rx)) << 2);
+      if (zero) {
+        for (let j = 0; j < wq; j++, to += stepBytes) store<f32>(to, 0);
+      } else {
+        for (let j = 0; j < wq; j++, to += stepBytes, from += 4) store<f32>(to, load<f32>(from));
+      }
+    }
+  }
+}
+
 /** The path conv2dForward takes for the geometry just set: 0 im2col + GEMM, 1 direct PIXELS, 2 direct FILTERS. */
 export function conv2dForwardPath(): i32 {
   return useDirectForward() ? directShape() : 0;

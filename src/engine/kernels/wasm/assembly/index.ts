@@ -21,6 +21,7 @@ export {
   conv2dForward,
   conv2dForwardPath,
   conv2dForwardScratch,
+  scatterPhase,
 } from './conv';
 export { setConvGeometry } from './conv-geometry';
 export { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, setPoolGeometry } from './pool';
