@@ -19,6 +19,22 @@ export class Rng {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
 
+  /**
+   * The next out.length draws of next(), in order: the same stream, several times faster for a whole array (the
+   * state stays in a local instead of a field written per draw). Dropout draws one per value.
+   */
+  fill(out: Float64Array): void {
+    // The same bits as next() in int32 arithmetic (| 0 rather than >>> 0), which V8 keeps in registers.
+    let s = this.state | 0;
+    for (let i = 0; i < out.length; i++) {
+      s = (s + 0x6d2b79f5) | 0;
+      let t = Math.imul(s ^ (s >>> 15), s | 1);
+      t ^= (t + Math.imul(t ^ (t >>> 7), t | 61)) | 0;
+      out[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    }
+    this.state = s >>> 0;
+  }
+
   /** Uniform in [lo, hi). */
   uniform(lo: number, hi: number): number {
     return lo + (hi - lo) * this.next();

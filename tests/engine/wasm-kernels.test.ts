@@ -219,7 +219,7 @@ describe('wasm convolution matches the reference', () => {
     });
   }
 
-  it('backward input at stride 1 with padding runs as a direct forward convolution; strided or unpadded, through GEMM', async () => {
+  it('backward input runs as direct forward convolutions (one a phase when strided); unpadded or declined, through GEMM', async () => {
     const raw = await instantiateKernels('simd');
     const calls: string[] = [];
     const spied: KernelExports = {
@@ -230,7 +230,9 @@ describe('wasm convolution matches the reference', () => {
     const k = bindKernels(spied, new WasmArena(raw.memory, raw.scratchBase()), 'simd');
     for (const [label, g, path] of [
       ['fashion-2conv conv2', convGeometry(2, 16, 14, 14, 32, 3, 3, 1, [1, 1, 1, 1]), 'forward'],
-      ['stride 2', convGeometry(2, 2, 13, 13, 8, 3, 3, 2, [1, 1, 1, 1]), 'gemm'],
+      ['stride 2: 4 phases', convGeometry(2, 2, 13, 13, 8, 3, 3, 2, [1, 1, 1, 1]), 'forward,forward,forward,forward'],
+      ['1×1 stride 2: 1 phase with a tap, 3 of zeros', convGeometry(2, 4, 9, 8, 8, 1, 1, 2, [0, 0, 0, 0]), 'forward'],
+      ['stride 2, 3 channels, phases 3 wide: declined', convGeometry(2, 3, 6, 6, 8, 3, 3, 2, [1, 1, 1, 1]), 'gemm'],
       ['unpadded 5×5 (LeNet conv2)', convGeometry(2, 6, 14, 14, 16, 5, 5, 1, [0, 0, 0, 0]), 'gemm'],
     ] as const) {
       calls.length = 0;
@@ -240,7 +242,7 @@ describe('wasm convolution matches the reference', () => {
       const got = new Float32Array(want.length).fill(NaN);
       referenceKernels.conv2dBackwardInput(g, dy, kernel, want);
       k.conv2dBackwardInput(g, dy, kernel, got);
-      expect(calls, label).toEqual([path]);
+      expect(calls.join(), label).toBe(path);
       expectClose(got, want, `conv2dBackwardInput ${label}`);
     }
   });
@@ -251,6 +253,106 @@ describe('wasm convolution matches the reference', () => {
       /wasm conv2dForward: geometry stride = 0 is not a whole number ≥ 1/,
     );
   });
+});
+
+/**
+ * The kernel gradient without im2col (assembly/filter-grad.ts) at every stride: strided geometries go through phase
+ * planes of the padded image. Each case names the path the module's plan must take ('direct' or 'im2col').
+ */
+const FILTER_GRADS: [string, ConvGeometry, 'direct' | 'im2col'][] = [
+  ['VGG conv1: c=3 32×32 f=32 k=3 s=1 same', convGeometry(2, 3, 32, 32, 32, 3, 3, 1, [1, 1, 1, 1]), 'direct'],
+  ['c=1 28×28 f=16 k=3 s=1 same (fashion conv1)', convGeometry(2, 1, 28, 28, 16, 3, 3, 1, [1, 1, 1, 1]), 'direct'],
+  ['c=3 16×16 f=8 k=3 s=2 pad 1 (even size)', convGeometry(2, 3, 16, 16, 8, 3, 3, 2, [1, 1, 1, 1]), 'direct'],
+  [
+    'c=1 15×17 f=5 k=3 s=2 same (pad top/left 1, bottom/right 1)',
+    convGeometry(3, 1, 15, 17, 5, 3, 3, 2, [1, 1, 1, 1]),
+    'direct',
+  ],
+  [
+    'c=2 16×16 f=4 k=3 s=2 same, TF-style (pad bottom/right only)',
+    convGeometry(2, 2, 16, 16, 4, 3, 3, 2, [0, 1, 0, 1]),
+    'direct',
+  ],
+  [
+    'c=3 33×35 f=6 k=2 s=2 valid (phases of one tap each)',
+    convGeometry(2, 3, 33, 35, 6, 2, 2, 2, [0, 0, 0, 0]),
+    'direct',
+  ],
+  ['c=4 19×21 f=9 k=1 s=2 (1×1: one phase plane read)', convGeometry(2, 4, 19, 21, 9, 1, 1, 2, [0, 0, 0, 0]), 'direct'],
+  [
+    'c=8 20×20 f=8 k=1 s=3 pad 1 (taps reach one phase of nine)',
+    convGeometry(2, 8, 20, 20, 8, 1, 1, 3, [1, 1, 1, 1]),
+    'direct',
+  ],
+  [
+    'c=4 16×16 f=8 k=3 s=2 pad 2 (phases start before dy)',
+    convGeometry(2, 4, 16, 16, 8, 3, 3, 2, [2, 2, 2, 2]),
+    'direct',
+  ],
+  ['c=4 24×24 f=12 k=5 s=4 pad 1', convGeometry(2, 4, 24, 24, 12, 5, 5, 4, [1, 1, 1, 1]), 'direct'],
+  ['c=2 23×25 f=7 k=5 s=3 pad 2', convGeometry(2, 2, 23, 25, 7, 5, 5, 3, [2, 2, 2, 2]), 'direct'],
+  [
+    'c=2 18×40 f=3 k=4×3 s=2 asymmetric (1/2, 1/1), wide rows',
+    convGeometry(1, 2, 18, 40, 3, 4, 3, 2, [1, 2, 1, 1]),
+    'direct',
+  ],
+  [
+    'c=3 13×13 f=4 k=3 s=2 pad 1: 7-pixel rows, one loop',
+    convGeometry(2, 3, 13, 13, 4, 3, 3, 2, [1, 1, 1, 1]),
+    'direct',
+  ],
+  [
+    'c=3 11×11 f=4 k=3 s=2 pad 1: 6-pixel rows, one loop',
+    convGeometry(2, 3, 11, 11, 4, 3, 3, 2, [1, 1, 1, 1]),
+    'direct',
+  ],
+  [
+    'c=2 8×8 f=5 k=5 s=2 pad 2: 4-pixel rows, a loop each',
+    convGeometry(2, 2, 8, 8, 5, 5, 5, 2, [2, 2, 2, 2]),
+    'direct',
+  ],
+  [
+    'c=2 9×5 f=3 k=7 s=1 pad 3: 5-pixel rows, too short for one loop, go to im2col',
+    convGeometry(2, 2, 9, 5, 3, 7, 7, 1, [3, 3, 3, 3]),
+    'im2col',
+  ],
+];
+
+describe('wasm backward passes without im2col, at every stride', () => {
+  let raw: KernelExports;
+  beforeAll(async () => {
+    raw = await instantiateKernels('simd');
+  });
+
+  for (const [label, g, path] of FILTER_GRADS) {
+    it(`${label}: takes the ${path} path and matches the reference`, () => {
+      raw.setConvGeometry(g.n, g.c, g.h, g.w, g.f, g.kh, g.kw, g.stride, g.padTop, g.padLeft, g.oh, g.ow);
+      expect(raw.conv2dBackwardFilterPath()).toBe(path === 'direct' ? 1 : 0);
+      const x = random(g.n * g.c * g.h * g.w);
+      const dy = random(g.n * g.f * g.oh * g.ow);
+      const dk0 = random(g.f * g.c * g.kh * g.kw);
+      const db0 = random(g.f);
+      const wantK = dk0.slice();
+      const gotK = dk0.slice();
+      const wantB = db0.slice();
+      const gotB = db0.slice();
+      referenceKernels.conv2dBackwardFilter(g, x, dy, wantK, wantB);
+      wasm.conv2dBackwardFilter(g, x, dy, gotK, gotB);
+      expectClose(gotK, wantK, `conv2dBackwardFilter dKernel ${label}`);
+      expectClose(gotB, wantB, `conv2dBackwardFilter dBias ${label}`);
+    });
+
+    // The same geometries reach the strided input gradient's phases: odd sizes, zero phases, negative paddings.
+    it(`${label}: the input gradient matches the reference`, () => {
+      const dy = random(g.n * g.f * g.oh * g.ow);
+      const kernel = random(g.f * g.c * g.kh * g.kw);
+      const want = new Float32Array(g.n * g.c * g.h * g.w);
+      const got = new Float32Array(want.length).fill(NaN); // every value must be written
+      referenceKernels.conv2dBackwardInput(g, dy, kernel, want);
+      wasm.conv2dBackwardInput(g, dy, kernel, got);
+      expectClose(got, want, `conv2dBackwardInput ${label}`);
+    });
+  }
 });
 
 /** conv2dForward's path for a geometry, from the module's own plan: 0 im2col + GEMM, 1 PIXELS tiles, 2 FILTERS. */
@@ -457,6 +559,56 @@ const NORMS: [string, NormGeometry, number][] = [
   ['n=5 c=4 spatial 13×11, values around 20 (two-pass variance)', { n: 5, c: 4, spatial: 143, epsilon: 1e-5 }, 20],
   ['n=32 c=16 spatial 28×28 (fashion-2conv bn1)', { n: 32, c: 16, spatial: 784, epsilon: 1e-5 }, 0],
 ];
+
+/** Every value bit for bit, signed zeros and NaNs included (Object.is), against the reference. */
+function expectSame(got: Float32Array, want: Float32Array, what: string): void {
+  expect(got.length, `${what}: length`).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    if (!Object.is(got[i], want[i])) expect(got[i], `${what}: [${i}] wasm vs reference`).toBe(want[i]);
+  }
+}
+
+describe('wasm ReLU matches the reference exactly', () => {
+  // Around the 16-float step (four vectors) and its 0 to 15 leftovers, and a VGG-sized map.
+  for (const n of [0, 1, 3, 15, 16, 17, 33, 1001, 32 * 32 * 32 * 2 + 5]) {
+    it(`forward and backward, ${n} values with −0, +∞, NaN and subnormals among them`, () => {
+      const specials = [-0, 0, Infinity, 3e38, NaN, 1e-40, -1e-40, -1, 1];
+      const x = random(n).map((v, i) => (i % 7 === 3 ? specials[i % specials.length] : v));
+      const dy = random(n).map((v, i) => (i % 11 === 5 ? specials[(i + 2) % specials.length] : v));
+      const want = new Float32Array(n);
+      const got = new Float32Array(n).fill(7); // every output must be written
+      referenceKernels.reluForward(x, want);
+      wasm.reluForward(x, got);
+      expectSame(got, want, `reluForward n=${n}`);
+      const wantDx = new Float32Array(n);
+      const gotDx = new Float32Array(n).fill(7);
+      referenceKernels.reluBackward(want, dy, wantDx);
+      wasm.reluBackward(want, dy, gotDx);
+      expectSame(gotDx, wantDx, `reluBackward n=${n}`);
+      // The slope from any y, not only ReLU's outputs: negatives, −0 and a NaN with its sign bit set too.
+      const y = x.map((v, i) => (i % 13 === 6 ? -NaN : v));
+      new Int32Array(y.buffer).forEach((b, i, bits) => i % 13 === 6 && (bits[i] = b | 0x80000000));
+      referenceKernels.reluBackward(y, dy, wantDx);
+      wasm.reluBackward(y, dy, gotDx);
+      expectSame(gotDx, wantDx, `reluBackward n=${n}, any y`);
+    });
+  }
+
+  it('gives 0 at −∞, where the branch-free (z + |z|)/2 of the reference gives NaN', () => {
+    const y = new Float32Array(2);
+    wasm.reluForward(new Float32Array([-Infinity, Infinity]), y);
+    expect(Array.from(y)).toEqual([0, Infinity]);
+  });
+
+  it('reads only the first values of longer outputs and names a short one', () => {
+    const y = new Float32Array(6).fill(7);
+    wasm.reluForward(new Float32Array([-2, 3]), y);
+    expect(Array.from(y)).toEqual([0, 3, 7, 7, 7, 7]);
+    expect(() => wasm.reluBackward(new Float32Array(2), new Float32Array(3), new Float32Array(3))).toThrow(
+      /wasm reluBackward: y has 2 values, needs 3 \(as many as dy\)/,
+    );
+  });
+});
 
 describe('wasm batch norm matches the reference', () => {
   for (const [label, g, offset] of NORMS) {

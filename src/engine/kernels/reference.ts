@@ -1,6 +1,7 @@
 import { batchNormBackward, batchNormForward } from './batchnorm';
 import { gemm } from './gemm';
 import { col2im, im2col } from './im2col';
+import { reluBackward, reluForward } from './relu';
 import type { ConvGeometry, Kernels, PoolGeometry } from './types';
 
 /**
@@ -154,6 +155,8 @@ export const referenceKernels: Kernels = {
   conv2dBackwardFilter,
   maxPoolForward,
   maxPoolBackward,
+  reluForward,
+  reluBackward,
   avgPoolForward,
   avgPoolBackward,
   batchNormForward,

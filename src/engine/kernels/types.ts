@@ -78,6 +78,11 @@ export interface Kernels {
   /** y = max over each window; argmax[i] = flat input index of the winner (-1 when the window is all padding). */
   maxPoolForward(g: PoolGeometry, x: Float32Array, y: Float32Array, argmax: Int32Array): void;
   maxPoolBackward(g: PoolGeometry, dy: Float32Array, argmax: Int32Array, dx: Float32Array): void;
+  /** y = max(x, 0), element by element over x (y as long); −0 gives +0 and NaN stays NaN (−∞: NaN in the
+   * reference, whose branch-free (z + |z|)/2 computes ∞ − ∞; 0 on WebAssembly). */
+  reluForward(x: Float32Array, y: Float32Array): void;
+  /** dx = dy · (y > 0 ? 1 : 0) over dy (y and dx as long); a product, so dy · 0 gives −0 or NaN as f′ does. */
+  reluBackward(y: Float32Array, dy: Float32Array, dx: Float32Array): void;
   /** Average over the window's in-bounds cells (padding is not counted, as ONNX's default). */
   avgPoolForward(g: PoolGeometry, x: Float32Array, y: Float32Array): void;
   avgPoolBackward(g: PoolGeometry, dy: Float32Array, dx: Float32Array): void;

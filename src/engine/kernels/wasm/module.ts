@@ -41,7 +41,23 @@ export interface KernelExports {
   conv2dForwardPath(): number;
   conv2dForward(x: number, kernel: number, bias: number, hasBias: number, y: number, col: number): void;
   conv2dBackwardInput(dy: number, kernel: number, dx: number, col: number): void;
-  /** Floats of scratch conv2dBackwardFilter needs for the geometry just set (direct at stride 1, else im2col's). */
+  /** dst[p, i·s + ry, j·s + rx] = src[p, i, j] (or 0 when zero): one phase of a strided input gradient. */
+  scatterPhase(
+    src: number,
+    dst: number,
+    zero: number,
+    planes: number,
+    hq: number,
+    wq: number,
+    h: number,
+    w: number,
+    s: number,
+    ry: number,
+    rx: number,
+  ): void;
+  /** The path conv2dBackwardFilter takes for the geometry just set: 0 im2col + GEMM, 1 direct. */
+  conv2dBackwardFilterPath(): number;
+  /** Floats of scratch conv2dBackwardFilter needs for the geometry just set (the direct path's, else im2col's). */
   conv2dBackwardFilterScratch(): number;
   conv2dBackwardFilter(x: number, dy: number, dKernel: number, dBias: number, hasBias: number, col: number): void;
   setPoolGeometry(
@@ -58,6 +74,8 @@ export interface KernelExports {
   maxPoolForward(x: number, y: number, argmax: number): void;
   maxPoolBackward(dy: number, argmax: number, dx: number): void;
   avgPoolForward(x: number, y: number): void;
+  reluForward(x: number, y: number, n: number): void;
+  reluBackward(y: number, dy: number, dx: number, n: number): void;
   avgPoolBackward(dy: number, dx: number): void;
   batchNormForward(
     n: number,

@@ -86,6 +86,80 @@ export function bindKernels(ex: KernelExports, arena: WasmArena, variant: WasmVa
     return true;
   };
 
+  /**
+   * At stride S > 1 the input gradient splits into S×S phases: the rows iy ≡ ry and columns ix ≡ rx (mod S) of dx
+   * receive only the kernel taps ky ≡ ry + padTop and kx ≡ rx + padLeft (mod S), and over those, phase (ry, rx) is a
+   * stride-1 convolution of dy with that sub-kernel turned 180° and transposed, as in backwardInputAsForward. Its
+   * padding, from the first dy row and column each output reads, may be negative (the phase starts past dy's first
+   * row), which the direct forward's padded copy handles. Each phase runs on the direct forward path and is written
+   * into place, S apart, by scatterPhase; no column matrix and no col2im. Phases no tap reaches (S wider than the
+   * kernel) are zeros. Returns false, leaving dx alone, when the direct path declines a phase.
+   */
+  let subKernel = new Float32Array(0);
+  const backwardInputByPhases = (g: ConvGeometry, dy: Float32Array, kernel: Float32Array, dx: Float32Array) => {
+    const s = g.stride;
+    if (s === 1) return false;
+    type Phase = { ry: number; rx: number; hq: number; wq: number; ky: number; kx: number; mh: number; mw: number };
+    const phases: (Phase & { padTop: number; padLeft: number })[] = [];
+    let scratchFloats = 0;
+    let phaseFloats = 0;
+    for (let ry = 0; ry < s && ry < g.h; ry++) {
+      for (let rx = 0; rx < s && rx < g.w; rx++) {
+        const hq = Math.ceil((g.h - ry) / s);
+        const wq = Math.ceil((g.w - rx) / s);
+        const ky = (ry + g.padTop) % s;
+        const kx = (rx + g.padLeft) % s;
+        const mh = ky < g.kh ? Math.ceil((g.kh - ky) / s) : 0;
+        const mw = kx < g.kw ? Math.ceil((g.kw - kx) / s) : 0;
+        // Output row i of the phase reads dy rows i + ⌊(ry + padTop)/S⌋ − m for taps m < mh: padding mh − 1 − that.
+        const padTop = mh - 1 - Math.floor((ry + g.padTop) / s);
+        const padLeft = mw - 1 - Math.floor((rx + g.padLeft) / s);
+        phases.push({ ry, rx, hq, wq, ky, kx, mh, mw, padTop, padLeft });
+        if (mh === 0 || mw === 0) continue;
+        ex.setConvGeometry(g.n, g.f, g.oh, g.ow, g.c, mh, mw, 1, padTop, padLeft, hq, wq);
+        if (ex.conv2dForwardPath() === 0) return false;
+        scratchFloats = Math.max(scratchFloats, ex.conv2dForwardScratch());
+        phaseFloats = Math.max(phaseFloats, g.n * g.c * hq * wq);
+      }
+    }
+    const xs = g.n * g.c * g.h * g.w;
+    const ys = g.n * g.f * g.oh * g.ow;
+    const kernelFloats = g.c * g.f * Math.ceil(g.kh / s) * Math.ceil(g.kw / s);
+    if (subKernel.length < kernelFloats) subKernel = new Float32Array(kernelFloats);
+    arena.begin();
+    const pdy = arena.take(ys);
+    const pk = arena.take(kernelFloats);
+    const pq = arena.take(phaseFloats);
+    const pdx = arena.take(xs);
+    const scratch = arena.take(scratchFloats);
+    arena.commit('conv2dBackwardInput');
+    arena.write(pdy, dy, ys);
+    for (const p of phases) {
+      if (p.mh === 0 || p.mw === 0) {
+        ex.scatterPhase(0, pdx, 1, g.n * g.c, p.hq, p.wq, g.h, g.w, s, p.ry, p.rx);
+        continue;
+      }
+      // Sub-kernel [c, f, m', n'] = kernel[f, c, ky + S·(mh−1−m'), kx + S·(mw−1−n')]: the phase's taps, turned 180°.
+      const taps = p.mh * p.mw;
+      for (let f = 0; f < g.f; f++) {
+        for (let c = 0; c < g.c; c++) {
+          const from = (f * g.c + c) * g.kh * g.kw;
+          const to = (c * g.f + f) * taps;
+          for (let m = 0; m < p.mh; m++) {
+            const row = from + (p.ky + s * (p.mh - 1 - m)) * g.kw + p.kx;
+            for (let n = 0; n < p.mw; n++) subKernel[to + m * p.mw + n] = kernel[row + s * (p.mw - 1 - n)];
+          }
+        }
+      }
+      arena.write(pk, subKernel, g.c * g.f * taps);
+      ex.setConvGeometry(g.n, g.f, g.oh, g.ow, g.c, p.mh, p.mw, 1, p.padTop, p.padLeft, p.hq, p.wq);
+      ex.conv2dForward(pdy, pk, 0, 0, pq, scratch);
+      ex.scatterPhase(pq, pdx, 0, g.n * g.c, p.hq, p.wq, g.h, g.w, s, p.ry, p.rx);
+    }
+    arena.read(pdx, dx, xs);
+    return true;
+  };
+
   return {
     name: `wasm-${variant}`,
     variant,
@@ -136,7 +210,7 @@ export function bindKernels(ex: KernelExports, arena: WasmArena, variant: WasmVa
       need('conv2dBackwardInput', 'dy', dy, ys, 'n·f·oh·ow');
       need('conv2dBackwardInput', 'kernel', kernel, g.f * ckk, 'f·c·kh·kw');
       need('conv2dBackwardInput', 'dx', dx, xs, 'n·c·h·w');
-      if (backwardInputAsForward(g, dy, kernel, dx)) return;
+      if (backwardInputAsForward(g, dy, kernel, dx) || backwardInputByPhases(g, dy, kernel, dx)) return;
       ex.setConvGeometry(g.n, g.c, g.h, g.w, g.f, g.kh, g.kw, g.stride, g.padTop, g.padLeft, g.oh, g.ow);
       arena.begin();
       const pdy = arena.take(ys);
@@ -204,6 +278,33 @@ export function bindKernels(ex: KernelExports, arena: WasmArena, variant: WasmVa
       arena.write(pa, argmax, outputs);
       ex.maxPoolBackward(pdy, pa, pdx);
       arena.read(pdx, dx, inputs);
+    },
+
+    reluForward(x, y) {
+      const n = x.length;
+      need('reluForward', 'y', y, n, 'as many as x');
+      arena.begin();
+      const px = arena.take(n);
+      const py = arena.take(n);
+      arena.commit('reluForward');
+      arena.write(px, x, n);
+      ex.reluForward(px, py, n);
+      arena.read(py, y, n);
+    },
+
+    reluBackward(y, dy, dx) {
+      const n = dy.length;
+      need('reluBackward', 'y', y, n, 'as many as dy');
+      need('reluBackward', 'dx', dx, n, 'as many as dy');
+      arena.begin();
+      const py = arena.take(n);
+      const pdy = arena.take(n);
+      const pdx = arena.take(n);
+      arena.commit('reluBackward');
+      arena.write(py, y, n);
+      arena.write(pdy, dy, n);
+      ex.reluBackward(py, pdy, pdx, n);
+      arena.read(pdx, dx, n);
     },
 
     avgPoolForward(g, x, y) {

@@ -95,6 +95,37 @@ function col2im(col: usize, dx: usize): void {
   }
 }
 
+/**
+ * Writes one phase of a strided input gradient into place: src[p, i, j] (planes × hq × wq) goes to
+ * dst[p, i·s + ry, j·s + rx] (planes × h × w), or zeros do when `zero`. See wasm-kernels.ts.
+ */
+export function scatterPhase(
+  src: usize,
+  dst: usize,
+  zero: bool,
+  planes: i32,
+  hq: i32,
+  wq: i32,
+  h: i32,
+  w: i32,
+  s: i32,
+  ry: i32,
+  rx: i32,
+): void {
+  const stepBytes = (<usize>s) << 2;
+  let from = src;
+  for (let p = 0; p < planes; p++) {
+    for (let i = 0; i < hq; i++) {
+      let to = dst + ((<usize>((p * h + i * s + ry) * w + rx)) << 2);
+      if (zero) {
+        for (let j = 0; j < wq; j++, to += stepBytes) store<f32>(to, 0);
+      } else {
+        for (let j = 0; j < wq; j++, to += stepBytes, from += 4) store<f32>(to, load<f32>(from));
+      }
+    }
+  }
+}
+
 /** The path conv2dForward takes for the geometry just set: 0 im2col + GEMM, 1 direct PIXELS, 2 direct FILTERS. */
 export function conv2dForwardPath(): i32 {
   return useDirectForward() ? directShape() : 0;
@@ -146,13 +177,18 @@ export function conv2dBackwardInput(dy: usize, kernel: usize, dx: usize, col: us
   }
 }
 
+/** The path conv2dBackwardFilter takes for the geometry just set: 0 im2col + GEMM, 1 direct (filter-grad.ts). */
+export function conv2dBackwardFilterPath(): i32 {
+  return useDirectBackwardFilter() ? 1 : 0;
+}
+
 /** Floats of scratch (`col`) conv2dBackwardFilter needs for the geometry just set. */
 export function conv2dBackwardFilterScratch(): i32 {
   return useDirectBackwardFilter() ? directBackwardFilterScratch() : C * KH * KW * OH * OW;
 }
 
 /**
- * dKernel += dy · im2col(x)ᵀ and dBias += the sums of dy: filter-grad.ts at stride 1, otherwise image by image
+ * dKernel += dy · im2col(x)ᵀ and dBias += the sums of dy: filter-grad.ts when it takes the geometry, otherwise image by image
  * through im2col + GEMM, [f × ckk] += [f × oh·ow] · [oh·ow × ckk]. `col` holds conv2dBackwardFilterScratch() floats.
  */
 export function conv2dBackwardFilter(

@@ -64,7 +64,7 @@ export function useDirectForward(): bool {
   // The windows of OH×OW outputs span (OH−1)·S+KH rows and (OW−1)·S+KW columns of the padded image.
   const spanRows = (OH - 1) * S + KH;
   const spanCols = (OW - 1) * S + KW;
-  COPY = PAD_TOP > 0 || PAD_LEFT > 0 || spanRows > H || spanCols > W;
+  COPY = PAD_TOP != 0 || PAD_LEFT != 0 || spanRows > H || spanCols > W;
   RS = COPY ? spanCols : W;
   PH = COPY ? spanRows : H;
   PS = PH * RS;
@@ -269,16 +269,22 @@ function filtersImage(packed: usize, biases: usize, offsets: usize, src: usize, 
   }
 }
 
-/** Copies image xi[c,h,w] into the zero-bordered buffer (whose border the caller zeroed once). */
+/**
+ * Copies image xi[c,h,w] into the zero-bordered buffer (whose border the caller zeroed once): pixel (iy, ix) to
+ * (iy + padTop, ix + padLeft). A negative padding (the strided input gradient's phases, see wasm-kernels.ts) leaves
+ * out the first rows or columns.
+ */
 function padImage(xi: usize, dst: usize): void {
-  const rows = min(H, PH - PAD_TOP);
-  const cols = min(W, RS - PAD_LEFT);
-  if (rows <= 0 || cols <= 0) return;
+  const y0 = max(0, -PAD_TOP);
+  const x0 = max(0, -PAD_LEFT);
+  const y1 = min(H, PH - PAD_TOP);
+  const cols = min(W, RS - PAD_LEFT) - x0;
+  if (y1 <= y0 || cols <= 0) return;
   for (let ci = 0; ci < C; ci++) {
-    const from = xi + ((<usize>(ci * H * W)) << 2);
-    const to = dst + ((<usize>(ci * PS + PAD_TOP * RS + PAD_LEFT)) << 2);
-    for (let iy = 0; iy < rows; iy++) {
-      copyRun(to + ((<usize>(iy * RS)) << 2), from + ((<usize>(iy * W)) << 2), cols);
+    const from = xi + ((<usize>(ci * H * W + x0)) << 2);
+    const to = dst + ((<usize>(ci * PS + PAD_LEFT + x0)) << 2);
+    for (let iy = y0; iy < y1; iy++) {
+      copyRun(to + ((<usize>((iy + PAD_TOP) * RS)) << 2), from + ((<usize>(iy * W)) << 2), cols);
     }
   }
 }

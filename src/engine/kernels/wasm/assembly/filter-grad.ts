@@ -5,19 +5,26 @@ import { C, F, H, KH, KW, N, OH, OW, PAD_LEFT, PAD_TOP, S, W } from './conv-geom
 import { copyRun, madd, sum } from './simd';
 
 /**
- * The kernel gradient at stride 1 without im2col: dKernel[f, tap] += Σ over images and output pixels of
- * dy[f, pixel] · x[tap's input for that pixel]. A register tile holds 4 filters × 2 taps in 8 f32x4 accumulators
- * whose lanes are 4 consecutive output pixels of a row: one load of dy per filter and one of the image per tap
- * (stride 1: the 4 pixels' inputs are contiguous) feed 8 multiply-adds. The lanes are summed once, at the end.
+ * The kernel gradient without im2col: dKernel[f, tap] += Σ over images and output pixels of dy[f, pixel] · x[tap's
+ * input for that pixel]. A register tile holds 4 filters × 2 taps in 8 f32x4 accumulators whose lanes are 4
+ * consecutive output pixels of a row: one load of dy per filter and one of the image per tap (the 4 pixels' inputs
+ * are contiguous, see below) feed 8 multiply-adds. The lanes are summed once, at the end.
  *
  * The image is copied into a zero-bordered buffer, and dy into rows padded with zeros to a multiple of 4 pixels,
  * so that every load is a whole vector and no lane is bounds-checked: a padded dy lane is 0 and adds nothing.
  * Against im2col + GEMM: the same multiply-adds, without writing a column matrix per image and packing it again.
+ *
+ * At stride S the inputs of consecutive output pixels are S apart, so the padded image is split into phase planes
+ * first: plane (py, px) of a channel holds the padded pixels (i·S + py, j·S + px). Tap (ky, kx) of output pixel
+ * (oy, ox) then reads plane (ky mod S, kx mod S) at (oy + ky div S, ox + kx div S): contiguous again, and the loops
+ * below are those of stride 1 (where there is one plane per channel, the padded image itself).
  */
 
 let OWP = 0; // floats per row of padded dy: OW rounded up to 4, or RSX when FLAT
-let RSX = 0; // row stride of the padded image, in floats
-let PSX = 0; // plane stride of the padded image
+let RSX = 0; // row stride of a phase plane of the padded image, in floats
+let PSX = 0; // floats per phase plane
+let PY = 0; // phase planes per channel down (min(S, KH): phases no tap reads are left out) and across (PX)
+let PX = 0;
 let KT = 0; // taps per filter: C·KH·KW
 let FLAT = false; // dy rows padded to the image's row stride: one loop over the whole map (see useDirectBackwardFilter)
 let DYP = 0; // floats per filter of padded dy, a multiple of 4
@@ -26,33 +33,73 @@ function up16(n: i32): i32 {
   return (n + 15) & ~15;
 }
 
-/** Whether the direct kernel gradient takes the current geometry (stride 1, rows not mostly padding); plans it. */
+/** Whether the direct kernel gradient takes the current geometry (rows not mostly padding); plans it. */
 export function useDirectBackwardFilter(): bool {
-  if (S != 1 || N <= 0 || F <= 0 || OH <= 0 || OW <= 0) return false;
+  if (N <= 0 || F <= 0 || OH <= 0 || OW <= 0) return false;
   KT = C * KH * KW;
   if (KT <= 0) return false;
+  PY = min(S, KH);
+  PX = min(S, KW);
+  // Taps reach this many rows (columns) past a pixel's own in its phase plane.
+  const reachY = (KH - 1) / S;
+  const reachX = (KW - 1) / S;
   // FLAT: dy's rows padded with zeros to the padded image's row stride, so that pixel p of dy and its input for a tap
   // are the same distance apart all over the map, and one loop of 4-pixel steps walks the whole map (a loop per row
   // of 14 or 16 pixels is mostly overhead). It computes KW − 1 wasted lanes a row, so rows short against the kernel
   // (4 pixels of a 3-wide kernel: 6 lanes) are padded to 4 pixels instead, each row its own loop.
-  const rsFlat = OW + KW - 1;
+  const rsFlat = OW + reachX;
   const owp = (OW + 3) & ~3;
   FLAT = rsFlat <= owp + (owp >> 2);
   OWP = FLAT ? rsFlat : owp;
   // Rows of 5 or 6 pixels would compute 8: more than a quarter wasted, im2col + GEMM does better.
   if (!FLAT && owp * 4 > OW * 5) return false;
-  RSX = FLAT ? rsFlat : owp + KW - 1;
-  PSX = (OH + KH - 1) * RSX;
+  RSX = FLAT ? rsFlat : owp + reachX;
+  PSX = (OH + reachY) * RSX;
   DYP = (OH * OWP + 3) & ~3;
   return true;
 }
 
-/**
- * Floats of scratch: the padded image (with a row of slack: FLAT's last steps read past its last row), the padded
- * dy of one image, the tap offsets and the 4-lane partial sums.
- */
+/** Floats of the phase planes of one image, with a row of slack: FLAT's last steps read past the last row. */
+function imageFloats(): i32 {
+  return C * PY * PX * PSX + RSX + 4;
+}
+
+/** Floats of scratch: the phase planes of one image, the padded dy of one image, the tap offsets, the partial sums. */
 export function directBackwardFilterScratch(): i32 {
-  return up16(C * PSX + RSX + 4) + up16(F * DYP) + up16(KT) + F * KT * 4;
+  return up16(imageFloats()) + up16(F * DYP) + up16(KT) + F * KT * 4;
+}
+
+/**
+ * Copies image xi[c,h,w] into its phase planes (zeroed once by the caller): plane (py, px) of channel ci gets the
+ * pixels x[i·S + py − padTop, j·S + px − padLeft] that are inside the image. Pixels no tap reads (past the last
+ * window) are left out. At stride 1 this is one plane per channel, row by row.
+ */
+function copyPhases(xi: usize, planes: usize): void {
+  const rowsNeeded = OH + (KH - 1) / S;
+  for (let ci = 0; ci < C; ci++) {
+    const from = xi + ((<usize>(ci * H * W)) << 2);
+    for (let py = 0; py < PY; py++) {
+      for (let px = 0; px < PX; px++) {
+        const plane = planes + ((<usize>(((ci * PY + py) * PX + px) * PSX)) << 2);
+        // Plane columns j whose image column j·S + px − padLeft lies in [0, W), within the plane's row.
+        const off = px - PAD_LEFT;
+        const j0 = off >= 0 ? 0 : (-off + S - 1) / S;
+        const j1 = min(RSX, off >= W ? 0 : (W - 1 - off) / S + 1);
+        if (j1 <= j0) continue;
+        for (let i = 0; i < rowsNeeded; i++) {
+          const iy = i * S + py - PAD_TOP;
+          if (iy < 0 || iy >= H) continue;
+          const dst = plane + ((<usize>(i * RSX)) << 2);
+          const src = from + ((<usize>(iy * W + off)) << 2);
+          if (S == 1) {
+            copyRun(dst + ((<usize>j0) << 2), src + ((<usize>j0) << 2), j1 - j0);
+          } else {
+            for (let j = j0; j < j1; j++) store<f32>(dst + ((<usize>j) << 2), load<f32>(src + ((<usize>(j * S)) << 2)));
+          }
+        }
+      }
+    }
+  }
 }
 
 /**
@@ -88,20 +135,28 @@ function gradTile(
   let d = dyb;
   let xr = x;
   for (let oy = 0; oy < lines; oy++, d += rowBytes, xr += xRowBytes) {
-    for (let o: usize = 0; o < lineBytes; o += 16) {
-      const x0 = v128.load(xr + o + o0);
-      const x1 = taps > 1 ? v128.load(xr + o + o1) : x0;
-      const d0 = v128.load(d + o);
+    // One pointer per stream, each stepped by a vector: no address arithmetic left in the loop but the steps.
+    let p0 = xr + o0;
+    let p1 = xr + o1;
+    let q0 = d;
+    let q1 = d + plane;
+    let q2 = d + 2 * plane;
+    let q3 = d + 3 * plane;
+    const stop = d + lineBytes;
+    for (; q0 < stop; p0 += 16, p1 += 16, q0 += 16, q1 += 16, q2 += 16, q3 += 16) {
+      const x0 = v128.load(p0);
+      const x1 = taps > 1 ? v128.load(p1) : x0;
+      const d0 = v128.load(q0);
       a00 = madd(d0, x0, a00);
       if (taps > 1) a01 = madd(d0, x1, a01);
       if (rows > 1) {
-        const d1 = v128.load(d + plane + o);
+        const d1 = v128.load(q1);
         a10 = madd(d1, x0, a10);
         if (taps > 1) a11 = madd(d1, x1, a11);
-        const d2 = v128.load(d + 2 * plane + o);
+        const d2 = v128.load(q2);
         a20 = madd(d2, x0, a20);
         if (taps > 1) a21 = madd(d2, x1, a21);
-        const d3 = v128.load(d + 3 * plane + o);
+        const d3 = v128.load(q3);
         a30 = madd(d3, x0, a30);
         if (taps > 1) a31 = madd(d3, x1, a31);
       }
@@ -131,34 +186,28 @@ export function directBackwardFilter(
   scratch: usize,
 ): void {
   const padded = scratch;
-  const dyPad = padded + ((<usize>up16(C * PSX + RSX + 4)) << 2);
+  const dyPad = padded + ((<usize>up16(imageFloats())) << 2);
   const offsets = dyPad + ((<usize>up16(F * DYP)) << 2);
   const partial = offsets + ((<usize>up16(KT)) << 2);
-  memory.fill(padded, 0, (<usize>(C * PSX + RSX + 4)) << 2);
+  memory.fill(padded, 0, (<usize>imageFloats()) << 2);
   memory.fill(dyPad, 0, (<usize>(F * DYP)) << 2);
   memory.fill(partial, 0, (<usize>(F * KT * 4)) << 2);
   let t = 0;
   for (let ci = 0; ci < C; ci++) {
     for (let ky = 0; ky < KH; ky++) {
-      for (let kx = 0; kx < KW; kx++, t++) store<i32>(offsets + ((<usize>t) << 2), (ci * PSX + ky * RSX + kx) << 2);
+      for (let kx = 0; kx < KW; kx++, t++) {
+        const plane = ((ci * PY + (ky % S)) * PX + (kx % S)) * PSX;
+        store<i32>(offsets + ((<usize>t) << 2), (plane + (ky / S) * RSX + kx / S) << 2);
+      }
     }
   }
-  // Rows and columns of the image past the last window (a floor-mode output size) are not copied: never read.
-  const rows = min(H, OH + KH - 1 - PAD_TOP);
-  const cols = min(W, RSX - PAD_LEFT);
   const ohw = OH * OW;
   const plane = (<usize>DYP) << 2;
   const accRow = (<usize>(KT * 4)) << 2;
   for (let img = 0; img < N; img++) {
     const xi = x + ((<usize>(img * C * H * W)) << 2);
     const dyi = dy + ((<usize>(img * F * ohw)) << 2);
-    for (let ci = 0; ci < C; ci++) {
-      const from = xi + ((<usize>(ci * H * W)) << 2);
-      const to = padded + ((<usize>(ci * PSX + PAD_TOP * RSX + PAD_LEFT)) << 2);
-      for (let iy = 0; iy < rows; iy++) {
-        copyRun(to + ((<usize>(iy * RSX)) << 2), from + ((<usize>(iy * W)) << 2), cols);
-      }
-    }
+    copyPhases(xi, padded);
     for (let f = 0; f < F; f++) {
       for (let r = 0; r < OH; r++) {
         copyRun(dyPad + ((<usize>(f * DYP + r * OWP)) << 2), dyi + ((<usize>((f * OH + r) * OW)) << 2), OW);

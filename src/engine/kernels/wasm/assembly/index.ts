@@ -15,12 +15,15 @@ export function scratchBase(): usize {
 export { gemm } from './gemm';
 export {
   conv2dBackwardFilter,
+  conv2dBackwardFilterPath,
   conv2dBackwardFilterScratch,
   conv2dBackwardInput,
   conv2dForward,
   conv2dForwardPath,
   conv2dForwardScratch,
+  scatterPhase,
 } from './conv';
 export { setConvGeometry } from './conv-geometry';
 export { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, setPoolGeometry } from './pool';
 export { batchNormBackward, batchNormForward } from './batchnorm';
+export { reluBackward, reluForward } from './elementwise';
