@@ -12,7 +12,7 @@ import { madd } from './simd';
  * of B. `rows`/`cols` < MR/NR mark a tile overhanging the edge of C: it is written through EDGE_TILE, trimmed.
  * ldc is in bytes.
  */
-function microKernel(kc: i32, a: usize, b: usize, c: usize, ldc: usize, rows: i32, cols: i32, add: bool): void {
+export function microKernel(kc: i32, a: usize, b: usize, c: usize, ldc: usize, rows: i32, cols: i32, add: bool): void {
   let c00 = f32x4.splat(0);
   let c01 = c00;
   let c10 = c00;
