@@ -455,7 +455,7 @@ describe('wasm direct convolution forward', () => {
  * differently from the direct sum. Its error is bounded by a multiple of float32's unit roundoff (6e-8) times the sum
  * of the magnitudes of the terms, Σ|x·w| + |bias|, not times the result, which may cancel to near zero: the input
  * transform adds up to 4 pixels per entry, the output transform up to 9 products, and the elementwise sums run over C
- * channels. Measured on these cases the error stays under 3e-7 · Σ|x·w| (a few roundoffs: F(2, 3) is accurate to about
+ * channels (over the batch's tiles for the kernel gradient, whose existing value counts in the magnitude too). Measured on these cases the error stays under 3e-7 · Σ|x·w| (a few roundoffs: F(2, 3) is accurate to about
  * 1e-6 relative in float32, against 1e-7 for the direct sum); the bound asserted, 3e-6 · Σ|x·w|, leaves a factor 10
  * for other inputs and the fused multiply-add build, and is still far below what a wrong tap or transform gives (~0.1).
  */
@@ -494,7 +494,7 @@ const WINOGRAD: [string, ConvGeometry, { dx: boolean }][] = [
   ['n=3 c=32 16×16 same f=64 (VGG conv3)', convGeometry(3, 32, 16, 16, 64, 3, 3, 1, [1, 1, 1, 1]), { dx: true }],
 ];
 
-describe('wasm Winograd F(2×2, 3×3) convolution', () => {
+describe('wasm Winograd convolution: F(2×2, 3×3) forward and input gradient, F(3×3, 2×2) kernel gradient', () => {
   let raw: KernelExports;
   let k: Kernels;
   const paths: number[] = [];
@@ -539,6 +539,28 @@ describe('wasm Winograd F(2×2, 3×3) convolution', () => {
       else expect(paths).not.toContain(3);
       expectWinogradClose(got, want, magnitude, `conv2dBackwardInput ${label}`);
     });
+
+    it(`${label}: the kernel gradient takes Winograd F(3×3, 2×2) and matches the reference, adding into it`, () => {
+      raw.setConvGeometry(g.n, g.c, g.h, g.w, g.f, g.kh, g.kw, g.stride, g.padTop, g.padLeft, g.oh, g.ow);
+      expect(raw.conv2dBackwardFilterPath()).toBe(2);
+      const x = random(g.n * g.c * g.h * g.w);
+      const dy = random(g.n * g.f * g.oh * g.ow);
+      const dk0 = random(g.f * g.c * 9);
+      const db0 = random(g.f);
+      for (const withBias of [true, false]) {
+        const want = dk0.slice();
+        const got = dk0.slice();
+        const magnitude = abs(dk0);
+        const wantB = withBias ? db0.slice() : null;
+        const gotB = withBias ? db0.slice() : null;
+        referenceKernels.conv2dBackwardFilter(g, x, dy, want, wantB);
+        referenceKernels.conv2dBackwardFilter(g, abs(x), abs(dy), magnitude, null);
+        k.conv2dBackwardFilter(g, x, dy, got, gotB);
+        expectWinogradClose(got, want, magnitude, `conv2dBackwardFilter ${label} bias=${withBias}`);
+        // The bias gradient is a plain sum of dy, not a Winograd product.
+        if (gotB && wantB) expectClose(gotB, wantB, `conv2dBackwardFilter dBias ${label}`);
+      }
+    });
   }
 
   it('declines where it would not win: 3 channels, stride 2, 5×5 kernels, 4×4 outputs', () => {
@@ -550,6 +572,7 @@ describe('wasm Winograd F(2×2, 3×3) convolution', () => {
     ]) {
       raw.setConvGeometry(g.n, g.c, g.h, g.w, g.f, g.kh, g.kw, g.stride, g.padTop, g.padLeft, g.oh, g.ow);
       expect(raw.conv2dForwardPath(), JSON.stringify(g)).not.toBe(3);
+      expect(raw.conv2dBackwardFilterPath(), JSON.stringify(g)).not.toBe(2);
     }
   });
 });

@@ -7,6 +7,12 @@ import { directBackwardFilter, directBackwardFilterScratch, useDirectBackwardFil
 import { gemmStrided } from './gemm';
 import { addInto, addScalar, copyRun, sum } from './simd';
 import { useWinograd, winogradForward, winogradScratchFloats } from './winograd';
+import { winogradBackwardFilter, winogradFilterFits, winogradFilterScratchFloats } from './winograd-filter';
+
+/** The kernel gradient by Winograd F(3×3, 2×2) (winograd-filter.ts) on the forward pass's Winograd plan. */
+function useWinogradFilter(): bool {
+  return useWinograd() && winogradFilterFits();
+}
 
 /**
  * Convolution lowered to GEMM through im2col, image by image, into one column buffer the caller reuses; the forward
@@ -187,13 +193,18 @@ export function conv2dBackwardInput(dy: usize, kernel: usize, dx: usize, col: us
   }
 }
 
-/** The path conv2dBackwardFilter takes for the geometry just set: 0 im2col + GEMM, 1 direct (filter-grad.ts). */
+/**
+ * The path conv2dBackwardFilter takes for the geometry just set: 0 im2col + GEMM, 1 direct (filter-grad.ts),
+ * 2 Winograd F(3×3, 2×2) (winograd-filter.ts).
+ */
 export function conv2dBackwardFilterPath(): i32 {
+  if (useWinogradFilter()) return 2;
   return useDirectBackwardFilter() ? 1 : 0;
 }
 
 /** Floats of scratch (`col`) conv2dBackwardFilter needs for the geometry just set. */
 export function conv2dBackwardFilterScratch(): i32 {
+  if (useWinogradFilter()) return winogradFilterScratchFloats();
   return useDirectBackwardFilter() ? directBackwardFilterScratch() : C * KH * KW * OH * OW;
 }
 
@@ -209,6 +220,10 @@ export function conv2dBackwardFilter(
   hasBias: bool,
   col: usize,
 ): void {
+  if (useWinogradFilter()) {
+    winogradBackwardFilter(x, dy, dKernel, dBias, hasBias, col);
+    return;
+  }
   if (useDirectBackwardFilter()) {
     directBackwardFilter(x, dy, dKernel, dBias, hasBias, col);
     return;

@@ -70,7 +70,7 @@ function storeRow(p: usize, lo: v128, hi: v128, add: bool): void {
 }
 
 /** Runs the micro-kernel over every tile of the packed mc×kc block of A and kc×nc panel of B. */
-function macroKernel(mc: i32, nc: i32, kc: i32, c: usize, ldc: usize, add: bool): void {
+export function macroKernel(mc: i32, nc: i32, kc: i32, c: usize, ldc: usize, add: bool): void {
   for (let jr = 0; jr < nc; jr += NR) {
     const cols = min(NR, nc - jr);
     const b = PACK_B + ((<usize>(jr * kc)) << 2);

@@ -22,20 +22,20 @@ import { copyRun } from './simd';
  */
 
 /** Tiles per block: a multiple of NR (8) and of 4. V and M of a block are 16·C·TB and 16·F·TB floats. */
-const TB = 64;
+export const TB = 64;
 /** Fewer channels than this and the transforms cost more than the multiplies they save (the 3-channel first layer). */
 const MIN_CHANNELS = 16;
 /** The transformed kernel, 16·F·C floats, is read once per block: keep it within L2 (4 MB packed at most). */
 const MAX_TRANSFORMED = 1 << 20;
 
-let TX = 0; // tiles per row of output
-let TY = 0; // rows of tiles
-let TXP = 0; // tiles per row as computed: TX rounded up to 4
-let PW = 0; // padded buffer: row stride, rows, plane stride (floats)
-let PHR = 0;
-let PS = 0;
-let FP = 0; // filters rounded up to MR (4)
-let TILES = 0; // TY·TXP
+export let TX = 0; // tiles per row of output
+export let TY = 0; // rows of tiles
+export let TXP = 0; // tiles per row as computed: TX rounded up to 4
+export let PW = 0; // padded buffer: row stride, rows, plane stride (floats)
+export let PHR = 0;
+export let PS = 0;
+export let FP = 0; // filters rounded up to MR (4)
+export let TILES = 0; // TY·TXP
 
 /** 12 floats of static data for one filter's G g (no allocation: the stub runtime never frees). */
 const GG: usize = memory.data(48, 16);
@@ -60,7 +60,7 @@ export function useWinograd(): bool {
   return true;
 }
 
-function paddedFloats(): i32 {
+export function paddedFloats(): i32 {
   return (C * PS + 15) & ~15;
 }
 function transformedFloats(): i32 {
@@ -286,6 +286,24 @@ function transformOutput(m: usize, t0: i32, count: i32, bias: usize, hasBias: bo
   }
 }
 
+/**
+ * Copies one image x[c, h, w] into the zero-bordered buffer at its padding offset; rows and columns no tile reads are
+ * left out. The border is zeroed once per call: every image writes the same interior.
+ */
+export function copyPadded(x: usize, padded: usize): void {
+  const rows = min(H, PHR - PAD_TOP);
+  const cols = min(W, PW - PAD_LEFT);
+  for (let c = 0; c < C; c++) {
+    for (let r = 0; r < rows; r++) {
+      copyRun(
+        padded + ((<usize>(c * PS + (r + PAD_TOP) * PW + PAD_LEFT)) << 2),
+        x + ((<usize>((c * H + r) * W)) << 2),
+        cols,
+      );
+    }
+  }
+}
+
 /** y = conv(x, kernel) + bias on the plan useWinograd() made; `scratch` holds winogradScratchFloats() floats. */
 export function winogradForward(x: usize, kernel: usize, bias: usize, hasBias: bool, y: usize, scratch: usize): void {
   const padded = scratch;
@@ -295,23 +313,13 @@ export function winogradForward(x: usize, kernel: usize, bias: usize, hasBias: b
   transformKernel(kernel, u);
   // The border (and the columns past the image) stays zero: every image writes the same interior.
   memory.fill(padded, 0, (<usize>paddedFloats()) << 2);
-  const rows = min(H, PHR - PAD_TOP);
-  const cols = min(W, PW - PAD_LEFT);
   const uSliver = (<usize>(C * MR)) << 2;
   const vSliver = (<usize>(C * NR)) << 2;
   const ldc = (<usize>TB) << 2;
   for (let img = 0; img < N; img++) {
     const xi = x + ((<usize>(img * C * H * W)) << 2);
     const yi = y + ((<usize>(img * F * OH * OW)) << 2);
-    for (let c = 0; c < C; c++) {
-      for (let r = 0; r < rows; r++) {
-        copyRun(
-          padded + ((<usize>(c * PS + (r + PAD_TOP) * PW + PAD_LEFT)) << 2),
-          xi + ((<usize>((c * H + r) * W)) << 2),
-          cols,
-        );
-      }
-    }
+    copyPadded(xi, padded);
     for (let t0 = 0; t0 < TILES; t0 += TB) {
       const count = min(TB, TILES - t0);
       const used = (count + 7) >> 3;
