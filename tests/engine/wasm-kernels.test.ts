@@ -492,6 +492,8 @@ const WINOGRAD: [string, ConvGeometry, { dx: boolean }][] = [
   ['n=1 c=18 17×17 valid (15×15 out) f=20', convGeometry(1, 18, 17, 17, 20, 3, 3, 1, [0, 0, 0, 0]), { dx: true }],
   ['n=1 c=21 14×17 pad 1 top/left only f=17', convGeometry(1, 21, 14, 17, 17, 3, 3, 1, [1, 0, 1, 0]), { dx: true }],
   ['n=3 c=32 16×16 same f=64 (VGG conv3)', convGeometry(3, 32, 16, 16, 64, 3, 3, 1, [1, 1, 1, 1]), { dx: true }],
+  // The kernel gradient's products run in blocks of MC = 120 filters.
+  ['n=1 c=16 6×6 same f=130', convGeometry(1, 16, 6, 6, 130, 3, 3, 1, [1, 1, 1, 1]), { dx: true }],
 ];
 
 describe('wasm Winograd convolution: F(2×2, 3×3) forward and input gradient, F(3×3, 2×2) kernel gradient', () => {

@@ -6,7 +6,7 @@ import { macroKernel } from './gemm';
 import { KC, MC, NC } from './layout';
 import { packA, packB } from './pack';
 import { copyRun, sum } from './simd';
-import { copyPadded, paddedFloats, PHR, PS, PW, TB, TILES, TXP, TY } from './winograd';
+import { copyPadded, paddedFloats, PS, PW, TB, TILES, TXP, TY } from './winograd';
 
 /**
  * The kernel gradient of a 3×3 stride-1 convolution by Winograd F(3×3, 2×2), on the plan winograd.ts made for the
@@ -206,9 +206,8 @@ function transformBack(sums: usize, dKernel: usize): void {
 const ROWS: usize = memory.data(48, 16);
 
 /**
- * dKernel += the kernel gradient and dBias += the sums of dy, for the geometry useWinograd() accepted (the caller
- * checks that F ≤ MC, C ≤ NC and TB ≤ KC hold: one packed block per product). `scratch` holds
- * winogradFilterScratchFloats() floats.
+ * dKernel += the kernel gradient and dBias += the sums of dy, for the geometry useWinograd() accepted and
+ * winogradFilterFits() holds. `scratch` holds winogradFilterScratchFloats() floats.
  */
 export function winogradBackwardFilter(
   x: usize,
@@ -247,15 +246,20 @@ export function winogradBackwardFilter(
       for (let xi = 0; xi < 16; xi++) {
         // M[ξ] (F × C) += D[ξ] (F × count) · X[ξ]ᵀ: X[ξ] is stored C × count, so it is packed transposed.
         packB(count, C, xt + ((<usize>(xi * xStride())) << 2), TB, true, 0, 0);
-        packA(F, count, dt + ((<usize>(xi * dStride())) << 2), TB, false, 0, 0);
-        macroKernel(F, C, count, sums + ((<usize>(xi * F * C)) << 2), ldc, true);
+        const d = dt + ((<usize>(xi * dStride())) << 2);
+        const m = sums + ((<usize>(xi * F * C)) << 2);
+        for (let ic = 0; ic < F; ic += MC) {
+          const mc = min(MC, F - ic);
+          packA(mc, count, d, TB, false, ic, 0);
+          macroKernel(mc, C, count, m + <usize>ic * ldc, ldc, true);
+        }
       }
     }
   }
   transformBack(sums, dKernel);
 }
 
-/** Whether winogradBackwardFilter's single packed blocks hold the geometry useWinograd() accepted. */
+/** Whether the geometry useWinograd() accepted fits one packed panel of B per product (C ≤ NC, TB ≤ KC). */
 export function winogradFilterFits(): bool {
-  return F <= MC && C <= NC && TB <= KC && PHR > 0;
+  return C <= NC && TB <= KC;
 }
