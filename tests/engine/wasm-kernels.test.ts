@@ -920,6 +920,31 @@ describe('the relaxed-SIMD (fused multiply-add) build', () => {
       relaxed.conv2dForward(g, x, kernel, bias, got);
       expectClose(got, want, `relaxed conv2dForward ${label}`);
     }
+    // Winograd: forward, input gradient and kernel gradient (15×15, odd: half tiles on two sides).
+    {
+      const [label, g] = WINOGRAD[1];
+      const x = random(g.n * g.c * g.h * g.w);
+      const kernel = random(g.f * g.c * 9);
+      const dy = random(g.n * g.f * g.oh * g.ow);
+      const y = [0, 1].map(() => new Float32Array(dy.length));
+      const yMagnitude = new Float32Array(dy.length);
+      referenceKernels.conv2dForward(g, x, kernel, null, y[0]);
+      referenceKernels.conv2dForward(g, abs(x), abs(kernel), null, yMagnitude);
+      relaxed.conv2dForward(g, x, kernel, null, y[1]);
+      expectWinogradClose(y[1], y[0], yMagnitude, `relaxed Winograd conv2dForward ${label}`);
+      const dx = [0, 1].map(() => new Float32Array(x.length));
+      const dxMagnitude = new Float32Array(x.length);
+      referenceKernels.conv2dBackwardInput(g, dy, kernel, dx[0]);
+      referenceKernels.conv2dBackwardInput(g, abs(dy), abs(kernel), dxMagnitude);
+      relaxed.conv2dBackwardInput(g, dy, kernel, dx[1]);
+      expectWinogradClose(dx[1], dx[0], dxMagnitude, `relaxed Winograd conv2dBackwardInput ${label}`);
+      const dk = [0, 1].map(() => new Float32Array(kernel.length));
+      const dkMagnitude = new Float32Array(kernel.length);
+      referenceKernels.conv2dBackwardFilter(g, x, dy, dk[0], null);
+      referenceKernels.conv2dBackwardFilter(g, abs(x), abs(dy), dkMagnitude, null);
+      relaxed.conv2dBackwardFilter(g, x, dy, dk[1], null);
+      expectWinogradClose(dk[1], dk[0], dkMagnitude, `relaxed Winograd conv2dBackwardFilter ${label}`);
+    }
     const [label, g] = NORMS[3];
     const x = random(g.n * g.c * g.spatial).map((v) => v + 20);
     const [gamma, beta] = [random(g.c), random(g.c)];
