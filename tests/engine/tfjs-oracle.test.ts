@@ -110,6 +110,9 @@ describe('conv2d against tf.conv2d', () => {
     { x: [2, 1, 8, 8], f: [3, 1, 3, 3], s: 2, p: 0 }, // 3×3, the last row and column unread
     { x: [2, 3, 10, 9], f: [4, 3, 4, 4], s: 3, p: 0 }, // 3×2
     { x: [2, 3, 8, 8], f: [4, 3, 3, 3], s: 2, p: 1 }, // ResNet's downsampling: 4.5 → 4
+    // 3×3 stride 1 with 16 channels or more: Winograd F(2×2, 3×3) on the WebAssembly kernels, forward and dx.
+    { x: [2, 16, 8, 8], f: [16, 16, 3, 3], s: 1, p: 'same' },
+    { x: [1, 20, 12, 11], f: [17, 20, 3, 3], s: 1, p: 1 }, // 12×11: the last tile column half outside
   ];
 
   const oracle =

@@ -450,6 +450,135 @@ describe('wasm direct convolution forward', () => {
   });
 });
 
+/**
+ * Winograd F(2×2, 3×3) (assembly/winograd.ts) computes each output from transformed 4×4 tiles, so it rounds
+ * differently from the direct sum. Its error is bounded by a multiple of float32's unit roundoff (6e-8) times the sum
+ * of the magnitudes of the terms, Σ|x·w| + |bias|, not times the result, which may cancel to near zero: the input
+ * transform adds up to 4 pixels per entry, the output transform up to 9 products, and the elementwise sums run over C
+ * channels (over the batch's tiles for the kernel gradient, whose existing value counts in the magnitude too). Measured on these cases the error stays under 3e-7 · Σ|x·w| (a few roundoffs: F(2, 3) is accurate to about
+ * 1e-6 relative in float32, against 1e-7 for the direct sum); the bound asserted, 3e-6 · Σ|x·w|, leaves a factor 10
+ * for other inputs and the fused multiply-add build, and is still far below what a wrong tap or transform gives (~0.1).
+ */
+const WINOGRAD_TOL = 3e-6;
+
+function expectWinogradClose(got: Float32Array, want: Float32Array, magnitude: Float32Array, what: string): void {
+  expect(got.length, `${what}: length`).toBe(want.length);
+  let worst = 0;
+  let at = -1;
+  for (let i = 0; i < want.length; i++) {
+    const err = Math.abs(got[i] - want[i]) / magnitude[i];
+    if (!(err <= worst)) {
+      worst = err;
+      at = i;
+    }
+  }
+  expect(worst, `${what}: worst error at [${at}]: wasm ${got[at]} vs reference ${want[at]}`).toBeLessThanOrEqual(
+    WINOGRAD_TOL,
+  );
+}
+
+const abs = (a: Float32Array) => a.map(Math.abs);
+
+/**
+ * Geometries for the Winograd path: outputs not a multiple of 2 (5×7, 15×15), padding 0 and 1, channel and filter
+ * counts not multiples of 4, batch 1 and 3. `dx` says whether the input gradient (dy with c and f swapped, the
+ * kernel turned 180°) takes Winograd too: it needs at least 16 filters, since they are its channels.
+ */
+const WINOGRAD: [string, ConvGeometry, { dx: boolean }][] = [
+  ['n=1 c=16 5×7 same f=5', convGeometry(1, 16, 5, 7, 5, 3, 3, 1, [1, 1, 1, 1]), { dx: false }],
+  ['n=3 c=17 15×15 same f=18', convGeometry(3, 17, 15, 15, 18, 3, 3, 1, [1, 1, 1, 1]), { dx: true }],
+  // Its input gradient, 7×9 from 5×7, would pad rows of 5 tiles to 8: declined (see the plan in winograd.ts).
+  ['n=3 c=19 7×9 valid (5×7 out) f=21', convGeometry(3, 19, 7, 9, 21, 3, 3, 1, [0, 0, 0, 0]), { dx: false }],
+  ['n=1 c=18 17×17 valid (15×15 out) f=20', convGeometry(1, 18, 17, 17, 20, 3, 3, 1, [0, 0, 0, 0]), { dx: true }],
+  ['n=1 c=21 14×17 pad 1 top/left only f=17', convGeometry(1, 21, 14, 17, 17, 3, 3, 1, [1, 0, 1, 0]), { dx: true }],
+  ['n=3 c=32 16×16 same f=64 (VGG conv3)', convGeometry(3, 32, 16, 16, 64, 3, 3, 1, [1, 1, 1, 1]), { dx: true }],
+  // The kernel gradient's products run in blocks of MC = 120 filters.
+  ['n=1 c=16 6×6 same f=130', convGeometry(1, 16, 6, 6, 130, 3, 3, 1, [1, 1, 1, 1]), { dx: true }],
+];
+
+describe('wasm Winograd convolution: F(2×2, 3×3) forward and input gradient, F(3×3, 2×2) kernel gradient', () => {
+  let raw: KernelExports;
+  let k: Kernels;
+  const paths: number[] = [];
+  beforeAll(async () => {
+    raw = await instantiateKernels('simd');
+    // Records the path each forward call takes (the geometry is set by then), the input gradient's included.
+    const spied: KernelExports = {
+      ...raw,
+      conv2dForward: (...a) => (paths.push(raw.conv2dForwardPath()), raw.conv2dForward(...a)),
+    };
+    k = bindKernels(spied, new WasmArena(raw.memory, raw.scratchBase()), 'simd');
+  });
+
+  for (const [label, g, { dx }] of WINOGRAD) {
+    it(`${label}: forward takes Winograd and matches the reference, with and without bias`, () => {
+      const x = random(g.n * g.c * g.h * g.w);
+      const kernel = random(g.f * g.c * 9);
+      for (const bias of [random(g.f), null]) {
+        const want = new Float32Array(g.n * g.f * g.oh * g.ow);
+        const magnitude = new Float32Array(want.length);
+        const got = new Float32Array(want.length).fill(NaN); // every output must be written
+        referenceKernels.conv2dForward(g, x, kernel, bias, want);
+        referenceKernels.conv2dForward(g, abs(x), abs(kernel), bias && abs(bias), magnitude);
+        paths.length = 0;
+        k.conv2dForward(g, x, kernel, bias, got);
+        expect(paths).toEqual([3]);
+        expectWinogradClose(got, want, magnitude, `conv2dForward ${label} bias=${bias !== null}`);
+      }
+    });
+
+    it(`${label}: the input gradient ${dx ? 'takes Winograd and ' : ''}matches the reference`, () => {
+      const dy = random(g.n * g.f * g.oh * g.ow);
+      const kernel = random(g.f * g.c * 9);
+      const want = new Float32Array(g.n * g.c * g.h * g.w);
+      const magnitude = new Float32Array(want.length);
+      const got = new Float32Array(want.length).fill(NaN);
+      referenceKernels.conv2dBackwardInput(g, dy, kernel, want);
+      referenceKernels.conv2dBackwardInput(g, abs(dy), abs(kernel), magnitude);
+      paths.length = 0;
+      k.conv2dBackwardInput(g, dy, kernel, got);
+      if (dx) expect(paths).toEqual([3]);
+      else expect(paths).not.toContain(3);
+      expectWinogradClose(got, want, magnitude, `conv2dBackwardInput ${label}`);
+    });
+
+    it(`${label}: the kernel gradient takes Winograd F(3×3, 2×2) and matches the reference, adding into it`, () => {
+      raw.setConvGeometry(g.n, g.c, g.h, g.w, g.f, g.kh, g.kw, g.stride, g.padTop, g.padLeft, g.oh, g.ow);
+      expect(raw.conv2dBackwardFilterPath()).toBe(2);
+      const x = random(g.n * g.c * g.h * g.w);
+      const dy = random(g.n * g.f * g.oh * g.ow);
+      const dk0 = random(g.f * g.c * 9);
+      const db0 = random(g.f);
+      for (const withBias of [true, false]) {
+        const want = dk0.slice();
+        const got = dk0.slice();
+        const magnitude = abs(dk0);
+        const wantB = withBias ? db0.slice() : null;
+        const gotB = withBias ? db0.slice() : null;
+        referenceKernels.conv2dBackwardFilter(g, x, dy, want, wantB);
+        referenceKernels.conv2dBackwardFilter(g, abs(x), abs(dy), magnitude, null);
+        k.conv2dBackwardFilter(g, x, dy, got, gotB);
+        expectWinogradClose(got, want, magnitude, `conv2dBackwardFilter ${label} bias=${withBias}`);
+        // The bias gradient is a plain sum of dy, not a Winograd product.
+        if (gotB && wantB) expectClose(gotB, wantB, `conv2dBackwardFilter dBias ${label}`);
+      }
+    });
+  }
+
+  it('declines where it would not win: 3 channels, stride 2, 5×5 kernels, 4×4 outputs', () => {
+    for (const g of [
+      convGeometry(2, 3, 32, 32, 32, 3, 3, 1, [1, 1, 1, 1]),
+      convGeometry(2, 32, 16, 16, 32, 3, 3, 2, [1, 1, 1, 1]),
+      convGeometry(2, 32, 16, 16, 32, 5, 5, 1, [2, 2, 2, 2]),
+      convGeometry(2, 64, 4, 4, 32, 3, 3, 1, [1, 1, 1, 1]),
+    ]) {
+      raw.setConvGeometry(g.n, g.c, g.h, g.w, g.f, g.kh, g.kw, g.stride, g.padTop, g.padLeft, g.oh, g.ow);
+      expect(raw.conv2dForwardPath(), JSON.stringify(g)).not.toBe(3);
+      expect(raw.conv2dBackwardFilterPath(), JSON.stringify(g)).not.toBe(2);
+    }
+  });
+});
+
 function poolGeometry(
   n: number,
   c: number,
@@ -790,6 +919,31 @@ describe('the relaxed-SIMD (fused multiply-add) build', () => {
       referenceKernels.conv2dForward(g, x, kernel, bias, want);
       relaxed.conv2dForward(g, x, kernel, bias, got);
       expectClose(got, want, `relaxed conv2dForward ${label}`);
+    }
+    // Winograd: forward, input gradient and kernel gradient (15×15, odd: half tiles on two sides).
+    {
+      const [label, g] = WINOGRAD[1];
+      const x = random(g.n * g.c * g.h * g.w);
+      const kernel = random(g.f * g.c * 9);
+      const dy = random(g.n * g.f * g.oh * g.ow);
+      const y = [0, 1].map(() => new Float32Array(dy.length));
+      const yMagnitude = new Float32Array(dy.length);
+      referenceKernels.conv2dForward(g, x, kernel, null, y[0]);
+      referenceKernels.conv2dForward(g, abs(x), abs(kernel), null, yMagnitude);
+      relaxed.conv2dForward(g, x, kernel, null, y[1]);
+      expectWinogradClose(y[1], y[0], yMagnitude, `relaxed Winograd conv2dForward ${label}`);
+      const dx = [0, 1].map(() => new Float32Array(x.length));
+      const dxMagnitude = new Float32Array(x.length);
+      referenceKernels.conv2dBackwardInput(g, dy, kernel, dx[0]);
+      referenceKernels.conv2dBackwardInput(g, abs(dy), abs(kernel), dxMagnitude);
+      relaxed.conv2dBackwardInput(g, dy, kernel, dx[1]);
+      expectWinogradClose(dx[1], dx[0], dxMagnitude, `relaxed Winograd conv2dBackwardInput ${label}`);
+      const dk = [0, 1].map(() => new Float32Array(kernel.length));
+      const dkMagnitude = new Float32Array(kernel.length);
+      referenceKernels.conv2dBackwardFilter(g, x, dy, dk[0], null);
+      referenceKernels.conv2dBackwardFilter(g, abs(x), abs(dy), dkMagnitude, null);
+      relaxed.conv2dBackwardFilter(g, x, dy, dk[1], null);
+      expectWinogradClose(dk[1], dk[0], dkMagnitude, `relaxed Winograd conv2dBackwardFilter ${label}`);
     }
     const [label, g] = NORMS[3];
     const x = random(g.n * g.c * g.spatial).map((v) => v + 20);

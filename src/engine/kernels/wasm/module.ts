@@ -37,7 +37,10 @@ export interface KernelExports {
   ): void;
   /** Floats of scratch conv2dForward needs for the geometry just set (its path's column or padded-image buffer). */
   conv2dForwardScratch(): number;
-  /** The path conv2dForward takes for the geometry just set: 0 im2col + GEMM, 1 direct PIXELS, 2 direct FILTERS. */
+  /**
+   * The path conv2dForward takes for the geometry just set: 0 im2col + GEMM, 1 direct PIXELS, 2 direct FILTERS,
+   * 3 Winograd F(2×2, 3×3).
+   */
   conv2dForwardPath(): number;
   conv2dForward(x: number, kernel: number, bias: number, hasBias: number, y: number, col: number): void;
   conv2dBackwardInput(dy: number, kernel: number, dx: number, col: number): void;

@@ -56,11 +56,13 @@ export function bindKernels(ex: KernelExports, arena: WasmArena, variant: WasmVa
     const padTop = g.kh - 1 - g.padTop;
     const padLeft = g.kw - 1 - g.padLeft;
     if (g.stride !== 1 || padTop < 0 || padLeft < 0) return false;
-    // An unpadded ('valid') convolution's dy is padded all round here, and the tiles multiply those zeros too
-    // (LeNet's second convolution: 14×14 outputs from 10×10, twice the work); GEMM + col2im does less then.
-    if (g.h * g.w * 4 > g.oh * g.ow * 5) return false;
     ex.setConvGeometry(g.n, g.f, g.oh, g.ow, g.c, g.kh, g.kw, 1, padTop, padLeft, g.h, g.w);
-    if (ex.conv2dForwardPath() === 0) return false;
+    const path = ex.conv2dForwardPath();
+    if (path === 0) return false;
+    // An unpadded ('valid') convolution's dy is padded all round here, and the tiles multiply those zeros too
+    // (LeNet's second convolution: 14×14 outputs from 10×10, twice the work); GEMM + col2im does less then. Not so
+    // on the Winograd path (3), whose 2.25× fewer multiplies pay for the zeros.
+    if (path !== 3 && g.h * g.w * 4 > g.oh * g.ow * 5) return false;
     const taps = g.kh * g.kw;
     const size = g.f * g.c * taps;
     if (flipped.length < size) flipped = new Float32Array(size);

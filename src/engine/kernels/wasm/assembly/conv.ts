@@ -6,6 +6,13 @@ import { directForward, directScratchFloats, directShape, useDirectForward } fro
 import { directBackwardFilter, directBackwardFilterScratch, useDirectBackwardFilter } from './filter-grad';
 import { gemmStrided } from './gemm';
 import { addInto, addScalar, copyRun, sum } from './simd';
+import { useWinograd, winogradForward, winogradScratchFloats } from './winograd';
+import { winogradBackwardFilter, winogradFilterFits, winogradFilterScratchFloats } from './winograd-filter';
+
+/** The kernel gradient by Winograd F(3×3, 2×2) (winograd-filter.ts) on the forward pass's Winograd plan. */
+function useWinogradFilter(): bool {
+  return useWinograd() && winogradFilterFits();
+}
 
 /**
  * Convolution lowered to GEMM through im2col, image by image, into one column buffer the caller reuses; the forward
@@ -126,8 +133,12 @@ export function scatterPhase(
   }
 }
 
-/** The path conv2dForward takes for the geometry just set: 0 im2col + GEMM, 1 direct PIXELS, 2 direct FILTERS. */
+/**
+ * The path conv2dForward takes for the geometry just set: 0 im2col + GEMM, 1 direct PIXELS, 2 direct FILTERS,
+ * 3 Winograd F(2×2, 3×3) (winograd.ts: 3×3, stride 1, at least 16 channels).
+ */
 export function conv2dForwardPath(): i32 {
+  if (useWinograd()) return 3;
   return useDirectForward() ? directShape() : 0;
 }
 
@@ -136,6 +147,7 @@ export function conv2dForwardPath(): i32 {
  * image, or im2col's column matrix for one image.
  */
 export function conv2dForwardScratch(): i32 {
+  if (useWinograd()) return winogradScratchFloats();
   return useDirectForward() ? directScratchFloats() : C * KH * KW * OH * OW;
 }
 
@@ -145,6 +157,10 @@ export function conv2dForwardScratch(): i32 {
  * conv2dForwardScratch() floats.
  */
 export function conv2dForward(x: usize, kernel: usize, bias: usize, hasBias: bool, y: usize, col: usize): void {
+  if (useWinograd()) {
+    winogradForward(x, kernel, bias, hasBias, y, col);
+    return;
+  }
   if (useDirectForward()) {
     directForward(x, kernel, bias, hasBias, y, col);
     return;
@@ -177,13 +193,18 @@ export function conv2dBackwardInput(dy: usize, kernel: usize, dx: usize, col: us
   }
 }
 
-/** The path conv2dBackwardFilter takes for the geometry just set: 0 im2col + GEMM, 1 direct (filter-grad.ts). */
+/**
+ * The path conv2dBackwardFilter takes for the geometry just set: 0 im2col + GEMM, 1 direct (filter-grad.ts),
+ * 2 Winograd F(3×3, 2×2) (winograd-filter.ts).
+ */
 export function conv2dBackwardFilterPath(): i32 {
+  if (useWinogradFilter()) return 2;
   return useDirectBackwardFilter() ? 1 : 0;
 }
 
 /** Floats of scratch (`col`) conv2dBackwardFilter needs for the geometry just set. */
 export function conv2dBackwardFilterScratch(): i32 {
+  if (useWinogradFilter()) return winogradFilterScratchFloats();
   return useDirectBackwardFilter() ? directBackwardFilterScratch() : C * KH * KW * OH * OW;
 }
 
@@ -199,6 +220,10 @@ export function conv2dBackwardFilter(
   hasBias: bool,
   col: usize,
 ): void {
+  if (useWinogradFilter()) {
+    winogradBackwardFilter(x, dy, dKernel, dBias, hasBias, col);
+    return;
+  }
   if (useDirectBackwardFilter()) {
     directBackwardFilter(x, dy, dKernel, dBias, hasBias, col);
     return;

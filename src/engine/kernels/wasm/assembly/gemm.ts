@@ -12,7 +12,7 @@ import { madd } from './simd';
  * of B. `rows`/`cols` < MR/NR mark a tile overhanging the edge of C: it is written through EDGE_TILE, trimmed.
  * ldc is in bytes.
  */
-function microKernel(kc: i32, a: usize, b: usize, c: usize, ldc: usize, rows: i32, cols: i32, add: bool): void {
+export function microKernel(kc: i32, a: usize, b: usize, c: usize, ldc: usize, rows: i32, cols: i32, add: bool): void {
   let c00 = f32x4.splat(0);
   let c01 = c00;
   let c10 = c00;
@@ -70,7 +70,7 @@ function storeRow(p: usize, lo: v128, hi: v128, add: bool): void {
 }
 
 /** Runs the micro-kernel over every tile of the packed mc×kc block of A and kc×nc panel of B. */
-function macroKernel(mc: i32, nc: i32, kc: i32, c: usize, ldc: usize, add: bool): void {
+export function macroKernel(mc: i32, nc: i32, kc: i32, c: usize, ldc: usize, add: bool): void {
   for (let jr = 0; jr < nc; jr += NR) {
     const cols = min(NR, nc - jr);
     const b = PACK_B + ((<usize>(jr * kc)) << 2);
