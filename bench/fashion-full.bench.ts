@@ -1,24 +1,46 @@
 /**
- * Trains the fashion-2conv template on the full Fashion-MNIST (60,000 training images, 10,000 test) through the
- * same command line a user runs, and prints the test accuracy and the wall time. Not a test: it takes minutes.
+ * The issue's accuracy target, measured through the command line a user runs: a template under 100,000 parameters
+ * trained on the full Fashion-MNIST (60,000 images, 10% held out for validation) reaches at least 0.93 accuracy on
+ * the 10,000 test images in under 10 minutes of training on 2 threads. Prints the parameter count, the epochs, the
+ * training wall time and the test accuracy, each with PASS or MISS. Not a test: it takes minutes.
  *
- *   npm run bench:fashion -- [--data DIR] [--epochs N] [--threads T]
+ *   npm run bench:fashion -- [--data DIR] [--template ID] [--epochs N] [--lr X] [--then N:X] [--batch B] [--threads T]
+ *
+ * The default run: fashion-3conv, Adam, batch 64, 12 epochs at learning rate 0.002, then (--then) 3 more at 0.0004
+ * continuing from the best weights, as `convas train trained.convas --epochs 3 --lr 0.0004` does: Convas has no
+ * learning-rate schedule, and a lower rate for the last epochs is worth about half a point of accuracy here.
+ * `--then 0` trains one phase only. The training wall time is that of the `convas train` commands, opening the
+ * dataset included; the time in epochs alone is printed beside it.
+ *
+ * The machine's load average and the process's CPU time are printed too: on a shared machine the wall time says
+ * more about the other work than about Convas, and images per second of CPU time does not.
  *
  * Without --data it uses /tmp/fmnist, writing it first from Debian's dataset-fashion-mnist package
  * (apt-get install dataset-fashion-mnist) with scripts/idx-to-folders.py.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { main } from '../src/cli/main';
+import { Network } from '../src/engine';
+import { readProjectFile } from '../src/host/project/project-file';
+import { parseGraph } from '../src/shared/graph';
+
+const MAX_PARAMETERS = 100_000;
+const MAX_SECONDS = 600;
+const MIN_ACCURACY = 0.93;
 
 const { values } = parseArgs({
   options: {
     data: { type: 'string' },
-    epochs: { type: 'string' },
-    threads: { type: 'string' },
-    lr: { type: 'string' },
+    template: { type: 'string', default: 'fashion-3conv' },
+    epochs: { type: 'string', default: '12' },
+    lr: { type: 'string', default: '0.002' },
+    then: { type: 'string', default: '3:0.0004' },
+    batch: { type: 'string', default: '64' },
+    threads: { type: 'string', default: '2' },
   },
 });
 const data = values.data ?? '/tmp/fmnist';
@@ -43,22 +65,36 @@ if (!existsSync(join(data, 'train'))) {
   }
 }
 
+const templatePath = join(import.meta.dirname, `../resources/templates/${values.template}.json`);
+const graph = parseGraph(JSON.parse(readFileSync(templatePath, 'utf8')), templatePath);
+// Every number the network keeps, batch norm's running statistics included (the trainable ones beside it).
+const network = new Network(graph);
+const parameters = network.parameterCount(false);
+const phases: [epochs: string, lr: string][] = [[values.epochs, values.lr]];
+const [thenEpochs, thenLr] = values.then.split(':');
+if (values.then !== '0') phases.push([thenEpochs, thenLr ?? values.lr]);
+
 const out = '/tmp/fashion-full.convas';
-const epochs = values.epochs ?? '12';
+rmSync(out, { force: true });
+const loadBefore = loadavg();
+const cpuBefore = process.cpuUsage();
 const started = performance.now();
-const trainArgs = [
-  'train',
-  'resources/templates/fashion-2conv.json',
-  '--data',
-  join(data, 'train'),
-  '--epochs',
-  epochs,
-];
-trainArgs.push('--validation', '0.1', '--seed', '1', '--out', out, '--lr', values.lr ?? '0.002');
-if (values.threads) trainArgs.push('--threads', values.threads);
-console.error(`convas ${trainArgs.join(' ')}`);
-if ((await main(trainArgs)) !== 0) process.exit(1);
+for (const [i, [epochs, lr]] of phases.entries()) {
+  // The first phase trains the template from scratch; the second continues from the best weights of the first.
+  const args = i === 0 ? ['train', templatePath, '--optimizer', 'adam', '--seed', '1'] : ['train', out];
+  args.push('--data', join(data, 'train'), '--epochs', epochs, '--lr', lr, '--batch', values.batch);
+  args.push('--validation', '0.1', '--threads', values.threads, '--out', out);
+  console.error(`convas ${args.join(' ')}`);
+  if ((await main(args)) !== 0) process.exit(1);
+}
 const trained = (performance.now() - started) / 1000;
+const cpu = process.cpuUsage(cpuBefore);
+const loadAfter = loadavg();
+const history = (await readProjectFile(out)).file.history;
+const epochs = history.flatMap((run) => run.epochs);
+const inEpochs = epochs.reduce((a, e) => a + (e.seconds ?? 0), 0);
+const trainImages = 54_000;
+
 let json = '';
 const code = await main(['eval', out, '--data', join(data, 'test'), '--json'], {
   stdout: (t) => (json += t),
@@ -67,7 +103,23 @@ const code = await main(['eval', out, '--data', join(data, 'test'), '--json'], {
 });
 if (code !== 0) process.exit(1);
 const result = JSON.parse(json) as { accuracy: number; loss: number };
+
+const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
+const load = (l: number[]) => l.map((v) => v.toFixed(2)).join(' ');
+const schedule = phases.map(([e, lr]) => `${e} at lr ${lr}`).join(', then ');
+console.log(`${values.template} on the full Fashion-MNIST (${trainImages.toLocaleString('en')} training images)`);
 console.log(
-  `fashion-2conv on the full Fashion-MNIST: test accuracy ${result.accuracy.toFixed(4)} (loss ${result.loss.toFixed(4)}), ` +
-    `${epochs} epochs, training wall time ${trained.toFixed(0)} s, total ${((performance.now() - started) / 1000).toFixed(0)} s`,
+  `  parameters      ${parameters.toLocaleString('en')}, ${network.parameterCount().toLocaleString('en')} of them trainable  (target < ${MAX_PARAMETERS.toLocaleString('en')}: ${verdict(parameters < MAX_PARAMETERS)})`,
+);
+console.log(`  epochs          ${epochs.length} (${schedule}), Adam, batch ${values.batch}, ${values.threads} threads`);
+console.log(
+  `  training time   ${trained.toFixed(0)} s wall, opening the dataset included  (target < ${MAX_SECONDS} s: ${verdict(trained < MAX_SECONDS)})`,
+);
+console.log(
+  `                  ${inEpochs.toFixed(0)} s in epochs, ${Math.round((epochs.length * trainImages) / inEpochs)} images/s; ` +
+    `CPU ${(cpu.user / 1e6).toFixed(0)} s user + ${(cpu.system / 1e6).toFixed(0)} s system`,
+);
+console.log(`                  load average ${load(loadBefore)} before, ${load(loadAfter)} after`);
+console.log(
+  `  test accuracy   ${result.accuracy.toFixed(4)} (loss ${result.loss.toFixed(4)}, 10,000 images)  (target >= ${MIN_ACCURACY}: ${verdict(result.accuracy >= MIN_ACCURACY)})`,
 );

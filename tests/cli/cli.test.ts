@@ -135,6 +135,17 @@ describe('convas train and eval, end to end', () => {
     expect(saved.file.history[0].epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
     expect(saved.file.dataset?.classes).toHaveLength(10);
   }, 300_000);
+
+  it('--augment sets the augmentation the project keeps, and a continued run keeps it', async () => {
+    const out = join(tmp, 'augmented.convas');
+    const r = await convas('train', small, '--epochs', '1', '--augment', 'flip,shift=0.1', '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    const augment = { flip: true, shift: 0.1, rotate: 0, brightness: 0, contrast: 0 };
+    expect((await readProjectFile(out)).file.settings?.data.augment).toEqual(augment);
+    const again = await convas('train', out, '--epochs', '1', '--augment', 'rotate=5');
+    expect(again.code, again.stderr).toBe(0);
+    expect((await readProjectFile(out)).file.settings?.data.augment).toEqual({ ...augment, rotate: 5 });
+  }, 300_000);
 });
 
 describe('convas refuses bad input with one line and exit code 2', () => {
@@ -155,6 +166,11 @@ describe('convas refuses bad input with one line and exit code 2', () => {
     [
       ['train', small, '--optimizer', 'rmsprop', '--out', '/tmp/x.convas'],
       /--optimizer must be one of sgd, momentum, adam/,
+    ],
+    [['train', small, '--augment', 'spin', '--out', '/tmp/x.convas'], /--augment takes 'none' or words from flip/],
+    [
+      ['train', small, '--augment', 'flip,shift=0.9', '--out', '/tmp/x.convas'],
+      /--augment shift must be a number from 0 to 0.5/,
     ],
     [['dance'], /unknown command 'dance'/],
     [

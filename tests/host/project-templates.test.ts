@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { compileGraph } from '../../src/engine/graph';
+import { Network } from '../../src/engine/network';
 import { TemplateLibrary } from '../../src/host/templates/library';
 
 describe('the bundled templates', () => {
@@ -16,6 +17,22 @@ describe('the bundled templates', () => {
     expect(compiled.outputShape).toEqual([10]);
     // Every bundled template must load: a broken one would show up with a problem.
     expect(list.filter((t) => t.problem)).toEqual([]);
+  });
+
+  it('lists fashion-3conv, a 10-class classifier of 28×28 images under 100,000 parameters', async () => {
+    const lib = new TemplateLibrary(resolve('resources/templates'));
+    const list = await lib.list();
+    expect(list.find((t) => t.id === 'fashion-3conv')).toEqual({
+      id: 'fashion-3conv',
+      name: 'Fashion-MNIST 3-conv (under 100K parameters)',
+      nodeCount: 19,
+    });
+    const graph = (await lib.load('fashion-3conv')).graph;
+    const compiled = compileGraph(graph);
+    expect(compiled.inputShape).toEqual([1, 28, 28]);
+    expect(compiled.outputShape).toEqual([10]);
+    // The name promises it; the count includes batch norm's running statistics, as `npm run bench:fashion` prints.
+    expect(new Network(graph).parameterCount(false)).toBe(80_106);
   });
 });
 

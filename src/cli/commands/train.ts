@@ -26,7 +26,12 @@ import { parseGraph, type Graph } from '../../shared/graph';
 import { graphVersion } from '../../shared/graph-version';
 import { toMetric, type ProjectContent } from '../../shared/project';
 import { parseUntrustedJson, UntrustedJsonError } from '../../shared/safe-json';
-import { DEFAULT_LEARNING_RATES, defaultProjectSettings, type ProjectSettings } from '../../shared/training';
+import {
+  AugmentSettings,
+  DEFAULT_LEARNING_RATES,
+  defaultProjectSettings,
+  type ProjectSettings,
+} from '../../shared/training';
 import { choiceOption, intOption, numberOption, parse } from '../args';
 import { CliError } from '../errors';
 import { ProgressBar } from '../progress';
@@ -77,9 +82,36 @@ function settingsOf(values: Record<string, string | boolean | undefined>, base: 
     data: {
       ...base.data,
       validationFraction: numberOption('validation', values.validation, base.data.validationFraction, 0.05, 0.5),
+      augment: augmentOption(values.augment, base.data.augment),
     },
     keepWeightSets: intOption('keep', values.keep, base.keepWeightSets, 0, 100),
   };
+}
+
+/**
+ * --augment: 'flip,shift=0.1,rotate=10,brightness=0.2,contrast=0.2' (any of them; 'none' for no augmentation).
+ * The words not given keep the project's settings; the ranges are the Data view's, checked by the same schema.
+ */
+function augmentOption(value: unknown, base: AugmentSettings): AugmentSettings {
+  if (value === undefined) return base;
+  const text = String(value);
+  if (text === 'none') return { flip: false, shift: 0, rotate: 0, brightness: 0, contrast: 0 };
+  const out: Record<string, unknown> = { ...base };
+  for (const part of text.split(',')) {
+    const [key, number] = part.split('=');
+    if (key === 'flip' && number === undefined) out.flip = true;
+    else if (key !== 'flip' && key in base && number !== undefined && number.trim() !== '') out[key] = Number(number);
+    else
+      throw new CliError(
+        `--augment takes 'none' or words from flip, shift=F, rotate=D, brightness=F, contrast=F, got '${part}'`,
+      );
+  }
+  const checked = AugmentSettings.safeParse(out);
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    throw new CliError(`--augment ${String(issue.path[0])} must be ${issue.message}`);
+  }
+  return checked.data;
 }
 
 /** The sets the project keeps for this run: its best epoch's weights, and its last when they differ. */
@@ -111,7 +143,7 @@ function keptSets(
 export const train: Command = {
   name: 'train',
   usage:
-    'convas train <project.convas | graph.json> [--from-scratch] [--data DIR] [--epochs N] [--batch B] [--lr X] [--optimizer sgd|momentum|adam] [--seed S] [--patience P] [--threads T] [--keep K] [--resume] [--out <trained.convas>]',
+    'convas train <project.convas | graph.json> [--from-scratch] [--data DIR] [--epochs N] [--batch B] [--lr X] [--optimizer sgd|momentum|adam] [--seed S] [--patience P] [--augment A] [--threads T] [--keep K] [--resume] [--out <trained.convas>]',
   summary:
     'Trains a project (continuing from its weights) or a graph on an image folder (the built-in sample without --data) and saves the trained project.',
   help: [
@@ -127,6 +159,8 @@ export const train: Command = {
     '  --epochs N        epochs to train in this run',
     '  --batch B, --lr X, --optimizer K, --momentum M, --weight-decay W, --seed S, --patience P',
     '  --validation F    share of each class held out for validation (0.05 to 0.5)',
+    '  --augment A       random changes to training images: flip, shift=F, rotate=D, brightness=F, contrast=F',
+    "                    (comma-separated, e.g. flip,shift=0.1; 'none' turns the project's off)",
     '  --keep K          weight sets of earlier runs kept in the project (0 to 100; each costs 4 bytes per weight)',
     "  --threads T       worker threads (default: the machine's cores)",
     '  --resume          continue a stopped or crashed run from its checkpoint (OUT.checkpoint), optimizer state included',
@@ -146,6 +180,7 @@ export const train: Command = {
       patience: { type: 'string' },
       threads: { type: 'string' },
       validation: { type: 'string' },
+      augment: { type: 'string' },
       keep: { type: 'string' },
       out: { type: 'string' },
       checkpoint: { type: 'string' },
