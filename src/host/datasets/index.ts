@@ -22,6 +22,7 @@ export { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_PIXELS, scanDataset, type ScanOptio
 export { sniffFormat } from './sniff';
 export {
   DatasetSource,
+  defaultCacheBytes,
   loadSplit,
   type BatchOptions,
   type CacheStats,

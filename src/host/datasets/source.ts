@@ -58,6 +58,11 @@ export interface CacheStats {
   readonly misses: number;
 }
 
+/** The default budget of decoded images: a quarter of the machine's memory; past it, batches stream from disk. */
+export function defaultCacheBytes(): number {
+  return Math.floor(totalmem() / 4);
+}
+
 /** Images summed per step while computing the normalisation statistics. */
 const STATS_CHUNK = 64;
 
@@ -77,7 +82,7 @@ export class DatasetSource {
     readonly input: InputSpec,
     private readonly options: SourceOptions,
   ) {
-    this.cache = options.cache ?? new PixelCache(options.cacheBytes ?? Math.floor(totalmem() / 4));
+    this.cache = options.cache ?? new PixelCache(options.cacheBytes ?? defaultCacheBytes());
     this.limiter = new Limiter(options.decodeAhead ?? 64);
     this.maxPixels = options.maxPixels ?? index.limits.maxPixels;
   }

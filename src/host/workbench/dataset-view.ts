@@ -1,6 +1,7 @@
 import { tensor } from '../../engine';
 import {
   augmentationPreview,
+  defaultCacheBytes,
   inspectScanned,
   PixelCache,
   scanDataset,
@@ -95,7 +96,7 @@ export class DatasetCache {
    * The cache of decoded images for training on `root` at this input size: the same one run after run, so that
    * images are decoded once. Another folder or size replaces it.
    */
-  pixels(root: string, input: InputSpec, budget: number): PixelCache {
+  pixels(root: string, input: InputSpec, budget = defaultCacheBytes()): PixelCache {
     const key = `${input.channels}×${input.height}×${input.width} ${input.resize ?? 'stretch'}\u0000${root}`;
     if (this.pixelCache?.key !== key) this.pixelCache = { key, root, cache: new PixelCache(budget) };
     return this.pixelCache.cache;

@@ -1,9 +1,8 @@
-import { totalmem } from 'node:os';
-import { reshape, sizeOf, type CompiledGraph } from '../../engine';
+import { sizeOf, type CompiledGraph } from '../../engine';
 import type { OpenedProject, ParsedRequestOf, TrainingPlan } from '../../shared/api';
-import { DatasetSource, openScanned, type DatasetBatch } from '../datasets';
+import { openScanned, type DatasetBatch } from '../datasets';
 import { inputSpecOf } from '../inference/model';
-import { openFolder, type TrainingData } from '../session';
+import { FolderData, openFolder, type TrainingData } from '../session';
 import type { ProjectSession } from '../project/session';
 import { augmentPreview, DatasetCache, reportView, thumbnails } from './dataset-view';
 import { TrustedDatasets } from './trusted';
@@ -77,9 +76,7 @@ export class WindowDatasets {
     onScan: (done: number, total: number) => void,
   ): Promise<TrainingData> {
     const scanned = await this.cache.scan(root, onScan);
-    const input = inputSpecOf(compiled, plan.data.resize);
-    // A quarter of the memory, as a DatasetSource of its own would take; past it, batches stream from disk.
-    const cache = this.cache.pixels(root, input, Math.floor(totalmem() / 4));
+    const cache = this.cache.pixels(root, inputSpecOf(compiled, plan.data.resize));
     return openFolder(plan, compiled, { root, scanned, cache });
   }
 
@@ -95,14 +92,9 @@ export class WindowDatasets {
     if (outputs !== index.classes.length) {
       throw new Error(`the network gives ${outputs} values, but ${root} has ${index.classes.length} classes`);
     }
+    // The run's own path to its validation images (decoded through the same cache, shaped as the network's input).
     const input = inputSpecOf(compiled, resize);
-    const source = DatasetSource.create(index, input, {
-      cache: this.cache.pixels(root, input, Math.floor(totalmem() / 4)),
-    });
-    const batch = await source.load('validation');
-    return {
-      classes: index.classes,
-      validation: { ...batch, x: reshape(batch.x, [batch.x.shape[0], ...compiled.inputShape]) },
-    };
+    const data = new FolderData(index, compiled, input, { cache: this.cache.pixels(root, input) });
+    return { classes: index.classes, validation: await data.validation() };
   }
 }
