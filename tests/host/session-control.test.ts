@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { Rng, tensor, type NamedWeights, type Tensor } from '../../src/engine';
+import type { Tensor } from '../../src/engine';
 import type { StepEvent, TrainingSession } from '../../src/host/session';
+import { examples, flat } from '../helpers/examples';
 import { chain } from '../helpers/graphs';
 import { classNames, tensorSession, trainingPlan } from '../helpers/plan';
 
@@ -17,15 +18,6 @@ const graph = chain(
   ['f', 'flatten'],
   ['d', 'dense', { units: 3, init: 'glorot' }],
 );
-
-function examples(n: number, seed: number): { x: Tensor; labels: Int32Array } {
-  const rng = new Rng(seed);
-  const x = tensor([n, 1, 8, 8]);
-  for (let i = 0; i < x.data.length; i++) x.data[i] = rng.normal();
-  return { x, labels: Int32Array.from({ length: n }, () => rng.int(3)) };
-}
-
-const flat = (w: NamedWeights) => Object.keys(w).flatMap((k) => Array.from(w[k].data));
 
 const data = examples(96, 2);
 const held = examples(24, 5);

@@ -1,8 +1,9 @@
 import type { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GraphError, Rng, tensor, type NamedWeights, type Tensor } from '../../src/engine';
+import { GraphError, tensor, type Tensor } from '../../src/engine';
 import { lossBound, TensorData, type TrainingSession } from '../../src/host/session';
 import { DivergedError, TrainingError, TrainingPool } from '../../src/host/training';
+import { examples, flat } from '../helpers/examples';
 import { chain } from '../helpers/graphs';
 import { classNames, poolPlan, tensorSession, trainingPlan } from '../helpers/plan';
 
@@ -16,15 +17,6 @@ const graph = chain(
   ['f', 'flatten'],
   ['d', 'dense', { units: 3, init: 'glorot' }],
 );
-
-function examples(n: number, seed: number): { x: Tensor; labels: Int32Array } {
-  const rng = new Rng(seed);
-  const x = tensor([n, 1, 8, 8]);
-  for (let i = 0; i < x.data.length; i++) x.data[i] = rng.normal();
-  return { x, labels: Int32Array.from({ length: n }, () => rng.int(3)) };
-}
-
-const flat = (w: NamedWeights) => Object.keys(w).flatMap((k) => Array.from(w[k].data));
 
 const open: { close(): Promise<void> }[] = [];
 async function pool(learningRate = 0.05): Promise<TrainingPool> {

@@ -1,9 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { evaluate, Network, Rng, tensor, Trainer, type NamedWeights, type Tensor } from '../../src/engine';
+import { evaluate, Network, Rng, tensor, Trainer } from '../../src/engine';
 import type { TrainingSession } from '../../src/host/session';
 import { sharedByteTensor, TrainingPool, type Inputs, type PoolOptions } from '../../src/host/training';
 import type { Graph } from '../../src/shared/graph';
 import type { Hyperparameters } from '../../src/shared/training';
+import { examples, flat } from '../helpers/examples';
 import { chain } from '../helpers/graphs';
 import { classNames, poolPlan, tensorSession, trainingPlan } from '../helpers/plan';
 
@@ -22,15 +23,6 @@ const graph = chain(
   ['d', 'dense', { units: 3, init: 'glorot' }],
   ['s', 'softmax'],
 );
-
-function examples(n: number, seed: number): { x: Tensor; labels: Int32Array } {
-  const rng = new Rng(seed);
-  const x = tensor([n, 1, 8, 8]);
-  for (let i = 0; i < x.data.length; i++) x.data[i] = rng.normal();
-  return { x, labels: Int32Array.from({ length: n }, () => rng.int(3)) };
-}
-
-const flat = (w: NamedWeights) => Object.keys(w).flatMap((k) => Array.from(w[k].data));
 
 const HYPER: Partial<Hyperparameters> = { seed: 3, optimizer: 'momentum', learningRate: 0.05 };
 
