@@ -36,7 +36,10 @@ export { transferWeights, weightFit, type NodeFit, type WeightShape } from './tr
 export { meanSquaredError, oneHot, softmaxCrossEntropy, type LossKind, type LossResult } from './losses';
 export {
   createOptimizer,
+  learningRateAt,
+  LR_SCHEDULES,
   OPTIMIZER_KINDS,
+  type LrSchedule,
   type Optimizer,
   type OptimizerConfig,
   type OptimizerKind,

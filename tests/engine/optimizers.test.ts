@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createOptimizer, tensor, type OptimizerConfig, type Parameter } from '../../src/engine';
+import { createOptimizer, learningRateAt, tensor, type OptimizerConfig, type Parameter } from '../../src/engine';
 
 /**
  * Known answers on f(w) = w²/2 (so dJ/dw = w) from w = 1 with learning rate 0.1, three steps.
@@ -59,5 +59,33 @@ describe('optimizers: known answers on f(w) = w²/2 from w = 1, lr 0.1', () => {
 
   it('an unknown optimizer is refused by name', () => {
     expect(() => createOptimizer({ kind: 'rmsprop' as 'sgd', learningRate: 1 })).toThrow(/unknown optimizer 'rmsprop'/);
+  });
+});
+
+describe('learning-rate schedules', () => {
+  it('constant gives the base rate at every step', () => {
+    expect([0, 5, 99, 1000].map((t) => learningRateAt('constant', 0.1, t, 100))).toEqual([0.1, 0.1, 0.1, 0.1]);
+  });
+
+  it('cosine falls from the base rate through half of it at mid-run towards 0 at the last step', () => {
+    const rates = Array.from({ length: 100 }, (_, t) => learningRateAt('cosine', 0.1, t, 100));
+    expect(rates[0]).toBe(0.1);
+    expect(rates[50]).toBeCloseTo(0.05, 12);
+    expect(rates[25]).toBeCloseTo(0.05 * (1 + Math.SQRT1_2), 12);
+    expect(rates[99]).toBeCloseTo(0.05 * (1 + Math.cos((Math.PI * 99) / 100)), 12);
+    expect(rates[99]).toBeGreaterThan(0);
+    for (let t = 1; t < 100; t++) expect(rates[t]).toBeLessThan(rates[t - 1]);
+    // Past the planned end (a run resumed with fewer epochs) the rate stays at the last step's, never 0.
+    expect(learningRateAt('cosine', 0.1, 250, 100)).toBe(rates[99]);
+    expect(learningRateAt('cosine', 0.1, 0, 1)).toBe(0.1);
+  });
+
+  it('an optimizer step at a given rate uses it instead of the configured one', () => {
+    const p: Parameter = { name: 'w', nodeId: 'n', value: tensor([1], [1]), grad: tensor([1], [1]), trainable: true };
+    const opt = createOptimizer({ kind: 'sgd', learningRate: 0.1 });
+    opt.step([p], 0.01);
+    expect(p.value.data[0]).toBeCloseTo(0.99, 7);
+    opt.step([p]);
+    expect(p.value.data[0]).toBeCloseTo(0.89, 6);
   });
 });

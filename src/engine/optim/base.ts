@@ -17,7 +17,7 @@ export abstract class BaseOptimizer implements Optimizer {
   /** w ← w − update, elementwise; g already includes weight decay. */
   protected abstract update(w: Float32Array, g: Float32Array, slots: Float32Array[], lr: number): void;
 
-  step(params: readonly Parameter[]): void {
+  step(params: readonly Parameter[], learningRate = this.config.learningRate): void {
     this.t++;
     const wd = this.config.weightDecay ?? 0;
     for (const p of params) {
@@ -29,7 +29,7 @@ export abstract class BaseOptimizer implements Optimizer {
       }
       let s = this.slots[p.name];
       if (!s) s = this.slots[p.name] = Array.from({ length: this.slotCount }, () => new Float32Array(g.length));
-      this.update(p.value.data, g, s, this.config.learningRate);
+      this.update(p.value.data, g, s, learningRate);
     }
   }
 

@@ -23,8 +23,8 @@ export interface OptimizerState {
 
 export interface Optimizer {
   readonly config: OptimizerConfig;
-  /** Updates every trainable parameter from its grad. */
-  step(params: readonly Parameter[]): void;
+  /** Updates every trainable parameter from its grad, at `learningRate` when given (a schedule's) or the config's. */
+  step(params: readonly Parameter[], learningRate?: number): void;
   getState(): OptimizerState;
   setState(s: OptimizerState): void;
 }
