@@ -32,12 +32,19 @@ export const OPTIMIZERS = ['sgd', 'momentum', 'adam'] as const;
 export const OptimizerKind = z.enum(OPTIMIZERS);
 export type OptimizerKind = z.infer<typeof OptimizerKind>;
 
+/** How the learning rate changes over a run (src/engine/optim/schedule.ts): held, or decayed along a cosine. */
+export const SCHEDULES = ['constant', 'cosine'] as const;
+export const ScheduleKind = z.enum(SCHEDULES);
+export type ScheduleKind = z.infer<typeof ScheduleKind>;
+
 /** What the user sets before a run. Learning rates as large as 10 are allowed: watching a run diverge teaches. */
 export const Hyperparameters = z.strictObject({
   epochs: whole(1, 10_000),
   batchSize: whole(1, 4096),
   optimizer: OptimizerKind,
   learningRate: decimal(0, 1000, { above: true }),
+  /** The rate's course over the run's steps; projects saved before schedules existed hold it constant. */
+  schedule: ScheduleKind.default('constant'),
   /** Momentum's coefficient (used by the momentum optimizer only). */
   momentum: decimal(0, 0.9999),
   /** L2 penalty added to every gradient. */
@@ -54,6 +61,7 @@ export const DEFAULT_HYPERPARAMETERS: Hyperparameters = {
   batchSize: 32,
   optimizer: 'sgd',
   learningRate: 0.05,
+  schedule: 'constant',
   momentum: 0.9,
   weightDecay: 0,
   seed: 1,
@@ -190,6 +198,8 @@ export const TrainingStatus = z.strictObject({
   step: z.int(),
   steps: z.int(),
   globalStep: z.int(),
+  /** The rate the last step used: the plan's, or where its schedule has taken it. */
+  learningRate: z.number(),
   imagesPerSecond: z.number(),
   etaSeconds: z.number(),
 });

@@ -146,6 +146,20 @@ describe('convas train and eval, end to end', () => {
     expect(again.code, again.stderr).toBe(0);
     expect((await readProjectFile(out)).file.settings?.data.augment).toEqual({ ...augment, rotate: 5 });
   }, 300_000);
+
+  it('--schedule cosine is kept in the project and recorded with the run; a continued run keeps it', async () => {
+    const out = join(tmp, 'cosine.convas');
+    const r = await convas('train', small, '--epochs', '1', '--schedule', 'cosine', '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    let file = (await readProjectFile(out)).file;
+    expect(file.settings?.hyper.schedule).toBe('cosine');
+    expect(file.history.at(-1)?.settings['schedule']).toBe('cosine');
+    expect((await convas('train', out, '--epochs', '1')).code).toBe(0);
+    file = (await readProjectFile(out)).file;
+    expect(file.history.map((run) => run.settings['schedule'])).toEqual(['cosine', 'cosine']);
+    expect((await convas('train', out, '--epochs', '1', '--schedule', 'constant')).code).toBe(0);
+    expect((await readProjectFile(out)).file.settings?.hyper.schedule).toBe('constant');
+  }, 300_000);
 });
 
 describe('convas refuses bad input with one line and exit code 2', () => {
@@ -168,6 +182,7 @@ describe('convas refuses bad input with one line and exit code 2', () => {
       /--optimizer must be one of sgd, momentum, adam/,
     ],
     [['train', small, '--augment', 'spin', '--out', '/tmp/x.convas'], /--augment takes 'none' or words from flip/],
+    [['train', small, '--schedule', 'step', '--out', '/tmp/x.convas'], /--schedule must be one of constant, cosine/],
     [
       ['train', small, '--augment', 'flip,shift=0.9', '--out', '/tmp/x.convas'],
       /--augment shift must be a number from 0 to 0.5/,

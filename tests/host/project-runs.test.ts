@@ -16,7 +16,7 @@ import { createHostServices } from '../../src/host/project/services';
 import { ProjectSession } from '../../src/host/project/session';
 import type { Graph } from '../../src/shared/graph';
 import { graphVersion } from '../../src/shared/graph-version';
-import type { ProjectContent, TrainingRun } from '../../src/shared/project';
+import { parseProjectJson, type ProjectContent, type TrainingRun } from '../../src/shared/project';
 import { defaultProjectSettings } from '../../src/shared/training';
 import { chain } from '../helpers/graphs';
 
@@ -100,6 +100,16 @@ describe('kept weight sets in the project file', () => {
     const perSet = Object.values(current).reduce((a, t) => a + t.data.length * 4, 0);
     expect(bytes.length - bare).toBeGreaterThanOrEqual(3 * perSet);
     expect(bytes.length - bare).toBeLessThan(3 * perSet + 3 * 1024);
+  });
+
+  it('opens settings saved before learning-rate schedules existed with a constant rate', () => {
+    const saved = decodeProject(encodeProject(content, weightsOf(g, 5), {}), 'p.convas').file;
+    const { schedule: _schedule, ...before } = saved.settings!.hyper;
+    const old = parseProjectJson(
+      JSON.stringify({ ...saved, settings: { ...saved.settings, hyper: before } }),
+      'old.convas',
+    );
+    expect(old.settings?.hyper).toEqual({ ...before, schedule: 'constant' });
   });
 
   it('refuses a kept set whose tensor is missing', () => {

@@ -9,7 +9,8 @@ import { sampleSession, trainingPlan } from '../helpers/plan';
 
 /**
  * A run resumed from its checkpoint equals the uninterrupted run bit for bit, with everything random switched
- * on: shuffling, every kind of augmentation (drawn on the host) and dropout (drawn in each of two workers).
+ * on: shuffling, every kind of augmentation (drawn on the host) and dropout (drawn in each of two workers), with
+ * a cosine learning-rate schedule that the resumed run picks up at its step.
  */
 const tmp = mkdtempSync(join(tmpdir(), 'convas-session-resume-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -23,7 +24,7 @@ const plan = trainingPlan(
     ['flat', 'flatten'],
     ['fc', 'dense', { units: 10, init: 'glorot' }],
   ),
-  { epochs: 3, batchSize: 32, seed: 5, patience: 0, optimizer: 'adam', learningRate: 0.003 },
+  { epochs: 3, batchSize: 32, seed: 5, patience: 0, optimizer: 'adam', learningRate: 0.003, schedule: 'cosine' },
   { augment: { flip: true, shift: 0.1, rotate: 10, brightness: 0.1, contrast: 0.1 } },
 );
 

@@ -30,6 +30,7 @@ import {
   AugmentSettings,
   DEFAULT_LEARNING_RATES,
   defaultProjectSettings,
+  SCHEDULES,
   type ProjectSettings,
 } from '../../shared/training';
 import { choiceOption, intOption, numberOption, parse } from '../args';
@@ -74,6 +75,7 @@ function settingsOf(values: Record<string, string | boolean | undefined>, base: 
       batchSize: intOption('batch', values.batch, h.batchSize, 1, 4096),
       optimizer,
       learningRate: numberOption('lr', values.lr, lrFallback, 1e-12, 1000),
+      schedule: choiceOption('schedule', values.schedule, h.schedule, SCHEDULES),
       momentum: numberOption('momentum', values.momentum, h.momentum, 0, 0.9999),
       weightDecay: numberOption('weight-decay', values['weight-decay'], h.weightDecay, 0, 1),
       seed: intOption('seed', values.seed, h.seed, 0, 2 ** 31 - 1),
@@ -143,13 +145,13 @@ function keptSets(
 export const train: Command = {
   name: 'train',
   usage:
-    'convas train <project.convas | graph.json> [--from-scratch] [--data DIR] [--epochs N] [--batch B] [--lr X] [--optimizer sgd|momentum|adam] [--seed S] [--patience P] [--augment A] [--threads T] [--keep K] [--resume] [--out <trained.convas>]',
+    'convas train <project.convas | graph.json> [--from-scratch] [--data DIR] [--epochs N] [--batch B] [--lr X] [--schedule constant|cosine] [--optimizer sgd|momentum|adam] [--seed S] [--patience P] [--augment A] [--threads T] [--keep K] [--resume] [--out <trained.convas>]',
   summary:
     'Trains a project (continuing from its weights) or a graph on an image folder (the built-in sample without --data) and saves the trained project.',
   help: [
     'A .convas project continues from its own weights: every layer whose weight shapes still fit the graph starts',
-    'from them (the others are initialised), with a new optimizer state and the learning rate given (Convas has',
-    'no learning-rate schedule, so nothing else carries over). --from-scratch initialises every layer instead.',
+    'from them (the others are initialised), with a new optimizer state and the learning rate given (its schedule',
+    'starts again over this run). --from-scratch initialises every layer instead.',
     "The run joins the project's history; without --out the project file itself is updated.",
     "Settings not given come from the project's saved settings, else the shared defaults (SGD, learning rate",
     "0.05, batch 32, 5 epochs, seed 1); a different --optimizer without --lr takes that optimizer's usual rate.",
@@ -158,6 +160,7 @@ export const train: Command = {
     "  --data DIR        image folder (default: the project's dataset, else the built-in sample)",
     '  --epochs N        epochs to train in this run',
     '  --batch B, --lr X, --optimizer K, --momentum M, --weight-decay W, --seed S, --patience P',
+    '  --schedule S      the learning rate over the run: constant, or cosine (from --lr down towards 0 at the last step)',
     '  --validation F    share of each class held out for validation (0.05 to 0.5)',
     '  --augment A       random changes to training images: flip, shift=F, rotate=D, brightness=F, contrast=F',
     "                    (comma-separated, e.g. flip,shift=0.1; 'none' turns the project's off)",
@@ -173,6 +176,7 @@ export const train: Command = {
       epochs: { type: 'string' },
       batch: { type: 'string' },
       lr: { type: 'string' },
+      schedule: { type: 'string' },
       optimizer: { type: 'string' },
       momentum: { type: 'string' },
       'weight-decay': { type: 'string' },

@@ -48,6 +48,7 @@ export function runRecord(o: {
     settings: {
       optimizer: hyper.optimizer,
       learningRate: hyper.learningRate,
+      schedule: hyper.schedule,
       ...(hyper.optimizer === 'momentum' ? { momentum: hyper.momentum } : {}),
       weightDecay: hyper.weightDecay,
       batchSize: hyper.batchSize,

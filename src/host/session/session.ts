@@ -1,5 +1,13 @@
 import { availableParallelism } from 'node:os';
-import { checkMemory, Rng, type CompiledGraph, type Evaluation, type NamedWeights, type Tensor } from '../../engine';
+import {
+  checkMemory,
+  learningRateAt,
+  Rng,
+  type CompiledGraph,
+  type Evaluation,
+  type NamedWeights,
+  type Tensor,
+} from '../../engine';
 import type { TrainingPlan } from '../../shared/api';
 import type { StartingProgress } from '../../shared/training';
 import type { DatasetBatch } from '../datasets';
@@ -148,7 +156,7 @@ export class TrainingSession {
   }
 
   private async train(listeners: SessionListeners): Promise<SessionEnd> {
-    const { epochs, batchSize, patience } = this.plan.hyper;
+    const { epochs, batchSize, patience, schedule, learningRate: baseRate } = this.plan.hyper;
     const augment = this.plan.data.augment;
     const trainCount = this.data.trainCount;
     const stepsPerEpoch = Math.ceil(trainCount / batchSize);
@@ -166,14 +174,16 @@ export class TrainingSession {
         }
         if (this.stopRequested) return { status: 'stopped', epochs: this.epochsDone };
         const t0 = performance.now();
+        // The schedule runs over the planned steps; a resumed run picks it up at its global step.
+        const learningRate = learningRateAt(schedule, baseRate, globalStep, epochs * stepsPerEpoch);
         let loss: number;
         try {
-          loss = await this.pool.step(batch.x, batch.labels, lossBound(this.firstLoss));
+          loss = await this.pool.step(batch.x, batch.labels, lossBound(this.firstLoss), learningRate);
         } catch (e) {
           if (!(e instanceof DivergedError)) throw e;
           const reason =
             `${divergenceCause(e.loss, this.firstLoss)} at epoch ${epoch}, batch ${step + 1} of ${stepsPerEpoch} (step ${globalStep + 1}); ` +
-            `training stopped with the weights of the step before. Try a lower learning rate (now ${this.plan.hyper.learningRate}).`;
+            `training stopped with the weights of the step before. Try a lower learning rate (${rateNow(learningRate, baseRate)}).`;
           return { status: 'diverged', epochs: this.epochsDone, reason };
         }
         this.firstLoss ??= loss;
@@ -191,6 +201,7 @@ export class TrainingSession {
           steps: stepsPerEpoch,
           globalStep,
           loss,
+          learningRate,
           imagesPerSecond: batch.labels.length / dt,
           etaSeconds: remaining * secondsPerStep,
         });
@@ -302,6 +313,10 @@ export class TrainingSession {
     return this.pool.evaluate(b.x, b.labels);
   }
 }
+
+/** The rate a diverged step used, and the run's starting rate when a schedule had moved it. */
+const rateNow = (used: number, base: number) =>
+  used === base ? `now ${base}` : `this step used ${Number(used.toPrecision(4))}, starting from ${base}`;
 
 /** The graph cannot learn this dataset as it stands (its output size differs from the number of classes). */
 export class DatasetMismatchError extends Error {

@@ -6,6 +6,8 @@ export interface StepEvent {
   steps: number;
   globalStep: number;
   loss: number;
+  /** The rate this step used (the plan's, or its schedule's for this step). */
+  learningRate: number;
   imagesPerSecond: number;
   /** Seconds until the last epoch ends, from the recent pace. */
   etaSeconds: number;

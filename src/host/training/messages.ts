@@ -106,7 +106,7 @@ export interface Calls {
   /** Rank 0 also receives the port it answers Queries on. */
   init: { args: { config: ReplicaConfig; shared: SharedBuffers; queries?: MessagePort }; result: ReplicaInfo };
   /** One optimizer step on a batch the host put in shared memory; each rank takes its shard of it. */
-  step: { args: { batch: SharedExamples; maxLoss?: number }; result: StepOutcome };
+  step: { args: { batch: SharedExamples; maxLoss?: number; learningRate?: number }; result: StepOutcome };
   infer: { args: { job: InferenceJob }; result: null };
   evaluate: { args: { data: SharedExamples; batchSize: number }; result: PartialEvaluation };
   getOptimizerState: { args: Record<string, never>; result: OptimizerState };

@@ -161,15 +161,20 @@ export class TrainingPool {
 
   /**
    * One optimizer step on the batch (x: [N, ...input shape]); resolves with the batch's loss before the step.
-   * Rejects with DivergedError, and updates nothing, when that loss is not finite or is above `maxLoss`.
+   * Rejects with DivergedError, and updates nothing, when that loss is not finite or is above `maxLoss`. The step
+   * uses `learningRate` when given (the session's schedule sets it), else the plan's.
    */
-  async step(x: Inputs, labels: Int32Array, maxLoss = Infinity): Promise<number> {
+  async step(x: Inputs, labels: Int32Array, maxLoss = Infinity, learningRate?: number): Promise<number> {
     this.checkUsable();
     this.checkExamples(x, labels, 'step');
     return this.lock.run(async () => {
       const batch = this.stageBatch(x, labels);
       resetControl(this.shared.control);
-      const outcome = await this.all('step', { batch, maxLoss });
+      const outcome = await this.all('step', {
+        batch,
+        maxLoss,
+        ...(learningRate === undefined ? {} : { learningRate }),
+      });
       this.steps = outcome.globalStep;
       if (outcome.status === 'diverged') {
         throw new DivergedError(outcome.globalStep + 1, outcome.loss, outcome.badPart ?? 'loss', maxLoss);

@@ -146,12 +146,13 @@ export class Replica {
 
   /**
    * One optimizer step on a batch in shared memory; each rank trains on its shard of it. A loss above `maxLoss`
-   * is refused like a non-finite one, before anything is updated.
+   * is refused like a non-finite one, before anything is updated. Every rank gets the same `learningRate`, so the
+   * slices of the weights move as one optimizer would move them.
    */
-  step(batch: SharedExamples, maxLoss = Infinity): StepOutcome {
+  step(batch: SharedExamples, maxLoss = Infinity, learningRate?: number): StepOutcome {
     this.refresh();
     const [a, b] = shareOf(batch.n, this.threads, this.rank);
-    const r = this.trainStep(this.rows(batch.x, a, b), batch.labels.subarray(a, b), batch.n, maxLoss);
+    const r = this.trainStep(this.rows(batch.x, a, b), batch.labels.subarray(a, b), batch.n, maxLoss, learningRate);
     if (r.diverged) return { status: 'diverged', globalStep: this.globalStep, loss: r.loss, badPart: r.diverged };
     this.globalStep++;
     return { status: 'done', globalStep: this.globalStep, loss: r.loss };
@@ -168,7 +169,13 @@ export class Replica {
   }
 
   /** Steps 1–4 of the class comment, with the divergence checks. */
-  private trainStep(x: Float32Array, labels: Int32Array, batch: number, maxLoss = Infinity): StepResult {
+  private trainStep(
+    x: Float32Array,
+    labels: Int32Array,
+    batch: number,
+    maxLoss: number,
+    learningRate: number | undefined,
+  ): StepResult {
     const ctl = this.shared.control;
     const m = labels.length;
     this.net.zeroGrads();
@@ -189,7 +196,7 @@ export class Replica {
     for (let r = 0; r < this.threads; r++) loss += this.shared.losses[r];
     if (!Number.isFinite(loss)) return { loss, diverged: 'loss' };
     if (loss > maxLoss) return { loss, diverged: 'bound' };
-    const wrote = this.reduceAndUpdate();
+    const wrote = this.reduceAndUpdate(learningRate);
     barrier(ctl, this.threads);
     const verdict = Atomics.load(ctl, CONTROL.diverged);
     if (verdict !== DIVERGENCE.none) {
@@ -204,7 +211,7 @@ export class Replica {
    * steps the optimizer on it. Returns whether it wrote new weights; flags a non-finite gradient or result
    * (and then writes nothing).
    */
-  private reduceAndUpdate(): boolean {
+  private reduceAndUpdate(learningRate: number | undefined): boolean {
     const { lo, hi, sum, incoming, work } = this;
     sum.set(this.regions[0].subarray(lo, hi));
     for (let r = 1; r < this.threads; r++) {
@@ -217,7 +224,7 @@ export class Replica {
     else {
       this.backup.set(this.shared.weights.subarray(lo, hi));
       work.set(this.backup);
-      this.optimizer.step(this.owned);
+      this.optimizer.step(this.owned, learningRate);
       if (!allFinite(work)) Atomics.compareExchange(ctl, CONTROL.diverged, DIVERGENCE.none, DIVERGENCE.weights);
       else {
         this.shared.weights.set(work, lo);

@@ -73,7 +73,7 @@ async function handle(msg: HostRequest): Promise<unknown> {
       return { rank, kernels: kernels.name, notice: kernels.notice };
     }
     case 'step':
-      return need().step(msg.batch, msg.maxLoss);
+      return need().step(msg.batch, msg.maxLoss, msg.learningRate);
     case 'infer':
       need().infer(msg.job);
       return null;

@@ -286,6 +286,7 @@ export class Run {
       step: s.step,
       steps: s.steps,
       globalStep: s.globalStep,
+      learningRate: s.learningRate,
       imagesPerSecond: Number.isFinite(s.imagesPerSecond) ? s.imagesPerSecond : 0,
       etaSeconds: Number.isFinite(s.etaSeconds) ? s.etaSeconds : 0,
     };
