@@ -97,8 +97,19 @@ describe('the Train view’s parts', () => {
     expect(w.find('#hyper-batchSize-error').exists()).toBe(false);
     // Momentum only matters to the momentum optimizer.
     expect(w.find('#hyper-momentum').exists()).toBe(false);
-    await w.get('select').setValue('momentum');
+    await w.get('#hyper-optimizer').setValue('momentum');
     expect(w.find('#hyper-momentum').exists()).toBe(true);
+  });
+
+  it('offers a learning-rate schedule, which the next run’s settings carry', async () => {
+    freshStores(template('lenet5'));
+    const w = mount(HyperparameterForm);
+    const t = useTrainingStore();
+    const schedule = w.get<HTMLSelectElement>('#hyper-schedule');
+    expect(schedule.findAll('option').map((o) => o.text())).toEqual(['Constant', 'Cosine decay']);
+    expect(t.hyper?.schedule).toBe('constant');
+    await schedule.setValue('cosine');
+    expect(t.hyper?.schedule).toBe('cosine');
   });
 
   it('says where a run diverged, NaN as NaN, and how a finished run ended', async () => {
@@ -123,7 +134,16 @@ describe('the Train view’s parts', () => {
     freshStores(template('lenet5'));
     const t = useTrainingStore();
     const w = mount(RunStatus);
-    t.status = { epoch: 1, epochs: 3, step: 4, steps: 25, globalStep: 4, imagesPerSecond: 1234.4, etaSeconds: 6 };
+    t.status = {
+      epoch: 1,
+      epochs: 3,
+      step: 4,
+      steps: 25,
+      globalStep: 4,
+      learningRate: 0.05,
+      imagesPerSecond: 1234.4,
+      etaSeconds: 6,
+    };
     t.phase = 'running';
     await w.vm.$nextTick();
     const figures = () => w.get('[data-testid="train-figures"]').text().replace(/\s+/g, ' ');
@@ -131,6 +151,26 @@ describe('the Train view’s parts', () => {
     t.phase = 'paused';
     await w.vm.$nextTick();
     expect(figures()).toBe('epoch 1/3 · step 4/25 · paused');
+  });
+
+  it('shows where a scheduled learning rate has got to while running', async () => {
+    freshStores(template('lenet5'));
+    const t = useTrainingStore();
+    const w = mount(RunStatus);
+    t.runHyper = { ...t.hyper!, schedule: 'cosine', learningRate: 0.002 };
+    const status = { epoch: 2, epochs: 3, step: 1, steps: 25, globalStep: 26, imagesPerSecond: 900, etaSeconds: 6 };
+    t.status = { ...status, learningRate: 0.0013742 };
+    t.phase = 'running';
+    await w.vm.$nextTick();
+    const figures = () => w.get('[data-testid="train-figures"]').text().replace(/\s+/g, ' ');
+    expect(figures()).toMatch(/step 1\/25 · learning rate 0.00137 · 900 images\/s/);
+    t.status = { ...status, learningRate: 2.5e-6 };
+    await w.vm.$nextTick();
+    expect(figures()).toContain('learning rate 2.50e-6 ·');
+    // Held constant, the rate is the one in the form: not repeated.
+    t.runHyper = { ...t.runHyper, schedule: 'constant' };
+    await w.vm.$nextTick();
+    expect(figures()).not.toContain('learning rate');
   });
 
   it('gives the loss chart’s figures as text where it cannot draw', async () => {

@@ -25,6 +25,12 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
 }
 
+/** A learning rate to three significant figures, in plain notation down to 0.0001 ("0.00137", then "2.50e-5"). */
+export function formatRate(rate: number): string {
+  if (!Number.isFinite(rate)) return '—';
+  return rate >= 1e-4 || rate === 0 ? String(Number(rate.toPrecision(3))) : rate.toExponential(2);
+}
+
 /** A metric as a number for charts: NaN and infinities become NaN's neighbours that charts leave out (null). */
 export function metricValue(m: Metric | null | undefined): number | null {
   if (m === null || m === undefined || typeof m === 'string') return null;

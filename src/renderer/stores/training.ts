@@ -10,6 +10,7 @@ import {
   type FeatureMaps,
   type Hyperparameters,
   type OptimizerKind,
+  type ScheduleKind,
   type StartingProgress,
   type StepPoint,
   type TrainingEnd,
@@ -47,6 +48,7 @@ export const useTrainingStore = defineStore('training', () => {
 
   const typed = ref<Record<NumericHyper, string>>(typedDefaults());
   const optimizer = ref<OptimizerKind>(DEFAULT_HYPERPARAMETERS.optimizer);
+  const schedule = ref<ScheduleKind>(DEFAULT_HYPERPARAMETERS.schedule);
   /** How many weight sets of earlier runs the project keeps, as typed. */
   const keepTyped = ref(String(defaultProjectSettings().keepWeightSets));
   const keepError = computed(() => {
@@ -64,7 +66,7 @@ export const useTrainingStore = defineStore('training', () => {
   });
   /** The hyperparameters, or null while a field holds something invalid. */
   const hyper = computed<Hyperparameters | null>(() => {
-    const values: Partial<Hyperparameters> = { optimizer: optimizer.value };
+    const values: Partial<Hyperparameters> = { optimizer: optimizer.value, schedule: schedule.value };
     for (const f of HYPER_FIELDS) {
       const r = parseTyped(typed.value[f.key], schemaOf(f.key));
       if ('error' in r) return null;
@@ -188,6 +190,7 @@ export const useTrainingStore = defineStore('training', () => {
       string
     >;
     optimizer.value = saved.hyper.optimizer;
+    schedule.value = saved.hyper.schedule;
     keepTyped.value = String(saved.keepWeightSets);
     dataset.loadSettings(saved.data);
   }
@@ -296,6 +299,7 @@ export const useTrainingStore = defineStore('training', () => {
   return {
     typed,
     optimizer,
+    schedule,
     keepTyped,
     keepError,
     modelGraph,

@@ -1,8 +1,8 @@
 import type { z } from 'zod';
-import { Hyperparameters, type OptimizerKind } from '../../../shared/training';
+import { Hyperparameters, type OptimizerKind, type ScheduleKind } from '../../../shared/training';
 
 /** The hyperparameters typed as numbers (the optimizer is chosen from a list). */
-export type NumericHyper = Exclude<keyof Hyperparameters, 'optimizer'>;
+export type NumericHyper = Exclude<keyof Hyperparameters, 'optimizer' | 'schedule'>;
 
 export interface HyperField {
   key: NumericHyper;
@@ -30,6 +30,11 @@ export const HYPER_FIELDS: readonly HyperField[] = [
     help: 'Stop after this many epochs without a better validation accuracy (0: never).',
   },
 ];
+
+export const SCHEDULE_LABELS: Record<ScheduleKind, string> = {
+  constant: 'Constant',
+  cosine: 'Cosine decay',
+};
 
 export const OPTIMIZER_LABELS: Record<OptimizerKind, string> = {
   sgd: 'SGD',
