@@ -31,11 +31,20 @@ export function meanSquaredError(pred: Tensor, target: Tensor): LossResult {
  * Softmax cross-entropy on raw scores (logits), computed as log-sum-exp so that large scores neither
  * overflow nor produce log(0): loss_i = log Σ_j e^(z_ij − max) − (z_i,label − max).
  * Its gradient is the famous (softmax(z) − onehot(label)) / m.
+ *
+ * With label smoothing ε (Szegedy et al., 2016) the target is (1 − ε)·onehot + ε/k instead of onehot:
+ * loss_i = log Σ_j e^(z_ij − max) − Σ_j t_j (z_ij − max), gradient (softmax(z) − t) / m. The network is no longer
+ * pushed towards certainty it cannot have, which generalises better on classes that look alike (a shirt and a
+ * T-shirt). ε = 0 is the plain loss, to the bit.
  */
-export function softmaxCrossEntropy(logits: Tensor, labels: Int32Array): LossResult {
+export function softmaxCrossEntropy(logits: Tensor, labels: Int32Array, smoothing = 0): LossResult {
   const [m, k] = logits.shape;
   if (labels.length !== m) throw new Error(`cross-entropy: ${m} examples but ${labels.length} labels`);
+  if (!(smoothing >= 0 && smoothing < 1))
+    throw new Error(`cross-entropy: label smoothing ${smoothing} is outside [0, 1)`);
   const grad = tensor(logits.shape);
+  const off = smoothing / k;
+  const on = 1 - smoothing + off;
   let total = 0;
   for (let i = 0; i < m; i++) {
     const o = i * k;
@@ -46,11 +55,22 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Int32Array): LossRes
     let sum = 0;
     for (let j = 0; j < k; j++) sum += Math.exp(logits.data[o + j] - max);
     const logSum = Math.log(sum);
-    total += logSum - (logits.data[o + label] - max);
-    for (let j = 0; j < k; j++) {
-      const p = Math.exp(logits.data[o + j] - max - logSum);
-      grad.data[o + j] = (p - (j === label ? 1 : 0)) / m;
+    if (smoothing === 0) {
+      total += logSum - (logits.data[o + label] - max);
+      for (let j = 0; j < k; j++) {
+        const p = Math.exp(logits.data[o + j] - max - logSum);
+        grad.data[o + j] = (p - (j === label ? 1 : 0)) / m;
+      }
+      continue;
     }
+    // Σ_j t_j = 1, so the log-sum-exp term is taken once.
+    let targetDot = 0;
+    for (let j = 0; j < k; j++) {
+      const t = j === label ? on : off;
+      targetDot += t * (logits.data[o + j] - max);
+      grad.data[o + j] = (Math.exp(logits.data[o + j] - max - logSum) - t) / m;
+    }
+    total += logSum - targetDot;
   }
   return { loss: total / m, grad };
 }

@@ -22,17 +22,19 @@ export interface Evaluation {
 /**
  * The loss of a forward trace and the node backward should start from. For cross-entropy the scores
  * are the logits: when the network ends in Softmax, its input (the fused, stable form); otherwise its output.
+ * `smoothing` is cross-entropy's label smoothing (training only: evaluations report the plain loss).
  */
 export function computeLoss(
   net: Network,
   trace: Trace,
   batch: Examples,
   kind: LossKind,
+  smoothing = 0,
 ): LossResult & { from: string } {
   const out = net.node(net.graph.outputId);
   if (kind === 'cross_entropy') {
     const from = out.def.type === 'softmax' ? out.inputs[0] : out.id;
-    return { ...softmaxCrossEntropy(trace.outputs.get(from)!, batch.labels), from };
+    return { ...softmaxCrossEntropy(trace.outputs.get(from)!, batch.labels, smoothing), from };
   }
   const pred = trace.outputs.get(out.id)!;
   const target = batch.targets ?? oneHot(batch.labels, sizeOf(out.outShape));

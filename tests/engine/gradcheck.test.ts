@@ -251,4 +251,20 @@ describe('numeric gradient check of the losses', () => {
     const num = numericGrad((z) => softmaxCrossEntropy(z, labels).loss, logits);
     num.forEach((n, i) => expect(grad.data[i]).toBeCloseTo(n, 3));
   });
+
+  it('softmax cross-entropy with label smoothing 0.2, including scores of ±60', () => {
+    const rng = new Rng(5);
+    const logits = draw([3, 5], 'normal', rng);
+    logits.data[0] = 60;
+    logits.data[7] = -60;
+    const labels = Int32Array.from([2, 0, 4]);
+    const { loss, grad } = softmaxCrossEntropy(logits, labels, 0.2);
+    expect(Number.isFinite(loss)).toBe(true);
+    const num = numericGrad((z) => softmaxCrossEntropy(z, labels, 0.2).loss, logits);
+    num.forEach((n, i) => expect(grad.data[i]).toBeCloseTo(n, 3));
+    // Each row's gradient still sums to 0 (the targets sum to 1), and ε = 0 is the plain loss to the bit.
+    for (let r = 0; r < 3; r++) expect(grad.data.slice(r * 5, r * 5 + 5).reduce((a, b) => a + b)).toBeCloseTo(0, 7);
+    expect(softmaxCrossEntropy(logits, labels, 0)).toEqual(softmaxCrossEntropy(logits, labels));
+    expect(() => softmaxCrossEntropy(logits, labels, 1)).toThrow(/label smoothing 1 is outside/);
+  });
 });

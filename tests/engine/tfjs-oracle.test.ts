@@ -408,6 +408,26 @@ describe('losses against tfjs', () => {
       expectClose('gradient', got.grad, want.grad);
     });
   });
+  ceCases.forEach((c, i) => {
+    const smoothing = i % 2 === 0 ? 0.1 : 0.3;
+    it(`softmaxCrossEntropy ${c.name} with label smoothing ${smoothing}: mean loss and dJ/dlogits`, () => {
+      const rng = new Rng(520 + i);
+      const logits = c.logits(rng);
+      const [m, k] = logits.shape;
+      const labels = Int32Array.from({ length: m }, () => rng.int(k));
+      const got = softmaxCrossEntropy(logits, labels, smoothing);
+      const plain = softmaxCrossEntropy(logits, labels);
+      expect(got.loss).not.toBe(plain.loss);
+      const want = readTf(() => {
+        const onehot = tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), k), 'float32');
+        // TensorFlow's targets: onehot·(1 − ε) + ε/k, as Convas's.
+        const j = (z: tf.Tensor) => tf.losses.softmaxCrossEntropy(onehot, z, undefined, smoothing);
+        return { loss: j(toTf(logits)), grad: tf.grad(j)(toTf(logits)) };
+      });
+      expectClose('loss', scalar(got.loss), want.loss);
+      expectClose('gradient', got.grad, want.grad);
+    });
+  });
 });
 
 describe('the oracle itself', () => {
