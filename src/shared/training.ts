@@ -49,6 +49,11 @@ export const Hyperparameters = z.strictObject({
   momentum: decimal(0, 0.9999),
   /** L2 penalty added to every gradient. */
   weightDecay: decimal(0, 1),
+  /**
+   * Share of each training target spread evenly over all classes (cross-entropy's label smoothing); 0 is off, as
+   * in projects saved before it existed. Validation and test losses stay the plain cross-entropy.
+   */
+  labelSmoothing: decimal(0, 0.5).default(0),
   seed: whole(0, 2 ** 31 - 1),
   /** Stop after this many epochs without a better validation accuracy; 0 never stops early. */
   patience: whole(0, 10_000),
@@ -64,6 +69,7 @@ export const DEFAULT_HYPERPARAMETERS: Hyperparameters = {
   schedule: 'constant',
   momentum: 0.9,
   weightDecay: 0,
+  labelSmoothing: 0,
   seed: 1,
   patience: 0,
 };

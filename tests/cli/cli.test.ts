@@ -147,13 +147,26 @@ describe('convas train and eval, end to end', () => {
     expect((await readProjectFile(out)).file.settings?.data.augment).toEqual({ ...augment, rotate: 5 });
   }, 300_000);
 
-  it('--schedule cosine is kept in the project and recorded with the run; a continued run keeps it', async () => {
+  it('--schedule and --label-smoothing are kept in the project and recorded with the run; a continued run keeps them', async () => {
     const out = join(tmp, 'cosine.convas');
-    const r = await convas('train', small, '--epochs', '1', '--schedule', 'cosine', '--out', out);
+    const r = await convas(
+      'train',
+      small,
+      '--epochs',
+      '1',
+      '--schedule',
+      'cosine',
+      '--label-smoothing',
+      '0.1',
+      '--out',
+      out,
+    );
     expect(r.code, r.stderr).toBe(0);
     let file = (await readProjectFile(out)).file;
     expect(file.settings?.hyper.schedule).toBe('cosine');
+    expect(file.settings?.hyper.labelSmoothing).toBe(0.1);
     expect(file.history.at(-1)?.settings['schedule']).toBe('cosine');
+    expect(file.history.at(-1)?.settings['labelSmoothing']).toBe(0.1);
     expect((await convas('train', out, '--epochs', '1')).code).toBe(0);
     file = (await readProjectFile(out)).file;
     expect(file.history.map((run) => run.settings['schedule'])).toEqual(['cosine', 'cosine']);
@@ -183,6 +196,10 @@ describe('convas refuses bad input with one line and exit code 2', () => {
     ],
     [['train', small, '--augment', 'spin', '--out', '/tmp/x.convas'], /--augment takes 'none' or words from flip/],
     [['train', small, '--schedule', 'step', '--out', '/tmp/x.convas'], /--schedule must be one of constant, cosine/],
+    [
+      ['train', small, '--label-smoothing', '0.7', '--out', '/tmp/x.convas'],
+      /--label-smoothing must be a number from 0 to 0.5, got '0.7'/,
+    ],
     [
       ['train', small, '--augment', 'flip,shift=0.9', '--out', '/tmp/x.convas'],
       /--augment shift must be a number from 0 to 0.5/,

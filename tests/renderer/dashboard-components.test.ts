@@ -101,7 +101,7 @@ describe('the Train view’s parts', () => {
     expect(w.find('#hyper-momentum').exists()).toBe(true);
   });
 
-  it('offers a learning-rate schedule, which the next run’s settings carry', async () => {
+  it('offers a learning-rate schedule and label smoothing, which the next run’s settings carry', async () => {
     freshStores(template('lenet5'));
     const w = mount(HyperparameterForm);
     const t = useTrainingStore();
@@ -110,6 +110,12 @@ describe('the Train view’s parts', () => {
     expect(t.hyper?.schedule).toBe('constant');
     await schedule.setValue('cosine');
     expect(t.hyper?.schedule).toBe('cosine');
+    // Label smoothing is a number field like the others, checked against the host's range.
+    expect(t.hyper?.labelSmoothing).toBe(0);
+    await w.get('#hyper-labelSmoothing').setValue('0.1');
+    expect(t.hyper?.labelSmoothing).toBe(0.1);
+    await w.get('#hyper-labelSmoothing').setValue('0.9');
+    expect(w.get('#hyper-labelSmoothing-error').text()).toBe('a number from 0 to 0.5');
   });
 
   it('says where a run diverged, NaN as NaN, and how a finished run ended', async () => {

@@ -78,6 +78,7 @@ function settingsOf(values: Record<string, string | boolean | undefined>, base: 
       schedule: choiceOption('schedule', values.schedule, h.schedule, SCHEDULES),
       momentum: numberOption('momentum', values.momentum, h.momentum, 0, 0.9999),
       weightDecay: numberOption('weight-decay', values['weight-decay'], h.weightDecay, 0, 1),
+      labelSmoothing: numberOption('label-smoothing', values['label-smoothing'], h.labelSmoothing, 0, 0.5),
       seed: intOption('seed', values.seed, h.seed, 0, 2 ** 31 - 1),
       patience: intOption('patience', values.patience, h.patience, 0, 10_000),
     },
@@ -145,7 +146,7 @@ function keptSets(
 export const train: Command = {
   name: 'train',
   usage:
-    'convas train <project.convas | graph.json> [--from-scratch] [--data DIR] [--epochs N] [--batch B] [--lr X] [--schedule constant|cosine] [--optimizer sgd|momentum|adam] [--seed S] [--patience P] [--augment A] [--threads T] [--keep K] [--resume] [--out <trained.convas>]',
+    'convas train <project.convas | graph.json> [--from-scratch] [--data DIR] [--epochs N] [--batch B] [--lr X] [--schedule constant|cosine] [--optimizer sgd|momentum|adam] [--label-smoothing E] [--seed S] [--patience P] [--augment A] [--threads T] [--keep K] [--resume] [--out <trained.convas>]',
   summary:
     'Trains a project (continuing from its weights) or a graph on an image folder (the built-in sample without --data) and saves the trained project.',
   help: [
@@ -161,6 +162,7 @@ export const train: Command = {
     '  --epochs N        epochs to train in this run',
     '  --batch B, --lr X, --optimizer K, --momentum M, --weight-decay W, --seed S, --patience P',
     '  --schedule S      the learning rate over the run: constant, or cosine (from --lr down towards 0 at the last step)',
+    '  --label-smoothing E  spread this share of each training target over all classes (0 to 0.5; 0 is off)',
     '  --validation F    share of each class held out for validation (0.05 to 0.5)',
     '  --augment A       random changes to training images: flip, shift=F, rotate=D, brightness=F, contrast=F',
     "                    (comma-separated, e.g. flip,shift=0.1; 'none' turns the project's off)",
@@ -180,6 +182,7 @@ export const train: Command = {
       optimizer: { type: 'string' },
       momentum: { type: 'string' },
       'weight-decay': { type: 'string' },
+      'label-smoothing': { type: 'string' },
       seed: { type: 'string' },
       patience: { type: 'string' },
       threads: { type: 'string' },

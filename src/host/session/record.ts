@@ -51,6 +51,7 @@ export function runRecord(o: {
       schedule: hyper.schedule,
       ...(hyper.optimizer === 'momentum' ? { momentum: hyper.momentum } : {}),
       weightDecay: hyper.weightDecay,
+      ...(hyper.labelSmoothing > 0 ? { labelSmoothing: hyper.labelSmoothing } : {}),
       batchSize: hyper.batchSize,
       epochs: hyper.epochs,
       seed: hyper.seed,

@@ -53,6 +53,8 @@ export class Replica {
   private readonly rank: number;
   private readonly threads: number;
   private readonly lossKind: LossKind;
+  /** Cross-entropy's label smoothing for training steps (evaluation reports the plain loss). */
+  private readonly smoothing: number;
   private readonly optimizer: Optimizer;
   /** Different per rank, so that shards draw different dropout masks. */
   private readonly dropoutRng: Rng;
@@ -91,6 +93,7 @@ export class Replica {
     this.rank = rank;
     this.threads = threads;
     this.lossKind = config.loss;
+    this.smoothing = hyper.labelSmoothing;
     const total = shared.weights.length;
     this.regions = Array.from({ length: threads }, (_, r) => shared.grads.subarray(r * total, (r + 1) * total));
     // Rank 0 writes the seeded initial weights; the others map the same memory.
@@ -183,7 +186,7 @@ export class Replica {
     if (m > 0) {
       const xs = tensor([m, ...this.inShape], x);
       const trace = this.net.forward(xs, { training: true, rng: this.dropoutRng });
-      const { loss, grad, from } = computeLoss(this.net, trace, { x: xs, labels }, this.lossKind);
+      const { loss, grad, from } = computeLoss(this.net, trace, { x: xs, labels }, this.lossKind, this.smoothing);
       const scale = m / batch;
       if (scale !== 1) for (let i = 0; i < grad.data.length; i++) grad.data[i] *= scale;
       this.net.backward(trace, grad, from, { inputGrad: false });

@@ -23,6 +23,11 @@ export const HYPER_FIELDS: readonly HyperField[] = [
   },
   { key: 'momentum', label: 'Momentum', help: 'Share of the last step carried into the next.', only: ['momentum'] },
   { key: 'weightDecay', label: 'Weight decay', help: 'L2 penalty pulling every weight towards 0.' },
+  {
+    key: 'labelSmoothing',
+    label: 'Label smoothing',
+    help: 'Share of each training label spread over all classes, so the network is not pushed to certainty (0: off; 0.1 is usual).',
+  },
   { key: 'seed', label: 'Seed', help: 'The same seed gives the same run on this machine.' },
   {
     key: 'patience',
