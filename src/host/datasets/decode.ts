@@ -1,6 +1,8 @@
+import { inflateSync } from 'node:zlib';
 import { readUntrustedFile } from '../files/read-untrusted';
-import { sharp } from './vips';
 import { decodeBmp } from './bmp';
+import { decodeSmallPng } from './png';
+import { sharp } from './vips';
 import type { ImageFormat, InputSpec, ResizeMode } from './types';
 
 /** The largest image file decoded: the command line's cap for one image (a dataset's is lower, 256 MiB). */
@@ -22,7 +24,9 @@ export interface DecodeSource {
  *
  * Why no worker threads: sharp runs each pipeline, file read included, as one job on libuv's thread pool, so the
  * JS thread only starts jobs and collects their pixels. A worker pool would add a copy of every image across
- * threads and gain nothing. Only BMP (which libvips cannot read) is decoded in JS, after its size was capped.
+ * threads and gain nothing. Two kinds of image are decoded in JS: BMP (which libvips cannot read), after its size
+ * was capped, and a small 8-bit gray or RGB PNG already of the input's size (decodeSmallPng), where libvips would
+ * only copy the samples and its overhead is most of the time.
  */
 export async function decodeToInput(
   src: DecodeSource,
@@ -30,12 +34,26 @@ export async function decodeToInput(
   maxPixels: number,
   maxBytes = MAX_DECODE_BYTES,
 ): Promise<Uint8Array> {
-  const { height, width, channels } = input;
   // Read through the one untrusted-file reader, never by path inside libvips: the file may have been swapped for
   // a FIFO or a device since the scan, and libvips would block on it or read it without end.
   const { bytes } = await readUntrustedFile(src.path, { maxBytes });
+  if (src.format === 'png' && input.width * input.height <= maxPixels) {
+    const pixels = decodeSmallPng(bytes, input, (data, max) => inflateSync(data, { maxOutputLength: max }));
+    if (pixels) return pixels;
+  }
+  return decodeWithVips(bytes, src.format, input, maxPixels);
+}
+
+/** decodeToInput's work on a file's bytes, through libvips (BMP through decodeBmp first). */
+export async function decodeWithVips(
+  bytes: Uint8Array,
+  format: ImageFormat,
+  input: InputSpec,
+  maxPixels: number,
+): Promise<Uint8Array> {
+  const { height, width, channels } = input;
   let image: sharp.Sharp;
-  if (src.format === 'bmp') {
+  if (format === 'bmp') {
     const bmp = decodeBmp(bytes, maxPixels);
     image = sharp(bmp.data, { raw: { width: bmp.width, height: bmp.height, channels: bmp.channels } });
   } else {

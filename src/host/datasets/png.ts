@@ -55,38 +55,123 @@ export function verifyPng(
   buf: Uint8Array,
   inflate: (data: Uint8Array, maxBytes: number) => Uint8Array,
 ): 'ok' | 'ask-decoder' {
-  if (buf.length < 8 || SIGNATURE.some((b, i) => buf[i] !== b)) return 'ask-decoder';
+  return readSmallPng(buf, inflate) ? 'ok' : 'ask-decoder';
+}
+
+/** A small PNG proved whole by readSmallPng: its header, the chunk types it holds and its filtered rows. */
+interface SmallPng {
+  readonly header: PngHeader;
+  /** Every chunk type, as the four-byte numbers the file holds. */
+  readonly chunks: ReadonlySet<number>;
+  /** The inflated image data: each row a filter byte and rowBytes bytes. */
+  readonly raw: Uint8Array;
+  readonly rowBytes: number;
+  /** Samples per pixel as stored (a palette index counts as one). */
+  readonly samples: number;
+}
+
+/** The checks verifyPng describes; null when any fails or the image is not one it handles. */
+function readSmallPng(buf: Uint8Array, inflate: (data: Uint8Array, maxBytes: number) => Uint8Array): SmallPng | null {
+  if (buf.length < 8 || SIGNATURE.some((b, i) => buf[i] !== b)) return null;
   const header = readPngHeader(buf);
-  if (!header) return 'ask-decoder';
+  if (!header) return null;
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const interlaced = buf[28] !== 0;
   const samples = CHANNELS_OF[buf[25]];
-  if (interlaced || samples === undefined) return 'ask-decoder';
+  if (interlaced || samples === undefined) return null;
   const idat: Uint8Array[] = [];
+  const chunks = new Set<number>();
   let ended = false;
   for (let at = 8; at < buf.length;) {
-    if (ended || at + 12 > buf.length) return 'ask-decoder';
+    if (ended || at + 12 > buf.length) return null;
     const length = view.getUint32(at);
-    if (at + 12 + length > buf.length) return 'ask-decoder';
+    if (at + 12 + length > buf.length) return null;
     const type = view.getUint32(at + 4);
-    if (crc32(buf.subarray(at + 4, at + 8 + length)) !== view.getUint32(at + 8 + length)) return 'ask-decoder';
+    if (crc32(buf.subarray(at + 4, at + 8 + length)) !== view.getUint32(at + 8 + length)) return null;
+    chunks.add(type);
     if (type === 0x49444154 /* IDAT */) idat.push(buf.subarray(at + 8, at + 8 + length));
     if (type === 0x49454e44 /* IEND */) ended = true;
     at += 12 + length;
   }
-  if (!ended || idat.length === 0) return 'ask-decoder';
+  if (!ended || idat.length === 0) return null;
   const rowBytes = Math.ceil((header.width * samples * header.bitDepth) / 8);
   const expected = header.height * (1 + rowBytes);
-  if (expected > VERIFY_MAX_BYTES) return 'ask-decoder';
+  if (expected > VERIFY_MAX_BYTES) return null;
   let raw: Uint8Array;
   try {
     raw = inflate(idat.length === 1 ? idat[0] : concat(idat), expected + 1);
   } catch {
-    return 'ask-decoder';
+    return null;
   }
-  if (raw.length !== expected) return 'ask-decoder';
-  for (let row = 0; row < header.height; row++) if (raw[row * (1 + rowBytes)] > 4) return 'ask-decoder';
-  return 'ok';
+  if (raw.length !== expected) return null;
+  for (let row = 0; row < header.height; row++) if (raw[row * (1 + rowBytes)] > 4) return null;
+  return { header, chunks, raw, rowBytes, samples };
+}
+
+/**
+ * Chunks that change what a PNG's samples mean: an embedded colour profile, chromaticities and gamma (which a
+ * colour-managed decoder may apply), an EXIF orientation, transparency. A file with any of them goes to libvips.
+ */
+const MEANING: readonly number[] = ['iCCP', 'cHRM', 'gAMA', 'sBIT', 'eXIf', 'tRNS', 'PLTE'].map((t) =>
+  new DataView(new TextEncoder().encode(t).buffer).getUint32(0),
+);
+
+/**
+ * The pixels of a small PNG that is already the model's input, decoded in JavaScript: 8-bit gray for a 1-channel
+ * input or 8-bit RGB for a 3-channel one, exactly width × height, not interlaced, with no chunk that changes the
+ * samples' meaning. Then libvips would only copy the samples (its flatten, colourspace and resize are identities),
+ * so the result is the bytes sharp gives, in CHW order, without sharp's fraction of a millisecond per image:
+ * on 54,000 Fashion-MNIST thumbnails the first epoch's decoding goes from about 26 s to about 1 s.
+ * Null for any other image, or a file that fails verifyPng's checks: the caller decodes it with libvips.
+ */
+export function decodeSmallPng(
+  buf: Uint8Array,
+  input: { readonly width: number; readonly height: number; readonly channels: number },
+  inflate: (data: Uint8Array, maxBytes: number) => Uint8Array,
+): Uint8Array | null {
+  const header = readPngHeader(buf);
+  const colourType = buf[25];
+  const wanted = input.channels === 1 ? 0 : input.channels === 3 ? 2 : -1;
+  if (!header || header.bitDepth !== 8 || colourType !== wanted) return null;
+  if (header.width !== input.width || header.height !== input.height) return null;
+  const png = readSmallPng(buf, inflate);
+  if (!png || MEANING.some((t) => png.chunks.has(t))) return null;
+  const { raw, rowBytes, samples } = png;
+  const rows = unfilter(raw, header.height, rowBytes, samples);
+  if (samples === 1) return rows;
+  const pixels = header.width * header.height;
+  const chw = new Uint8Array(pixels * samples);
+  for (let p = 0; p < pixels; p++) for (let c = 0; c < samples; c++) chw[c * pixels + p] = rows[p * samples + c];
+  return chw;
+}
+
+/** Undoes PNG's per-row filters (None, Sub, Up, Average, Paeth) for `bpp` bytes per pixel; returns the rows packed. */
+function unfilter(raw: Uint8Array, height: number, rowBytes: number, bpp: number): Uint8Array {
+  const out = new Uint8Array(height * rowBytes);
+  for (let y = 0; y < height; y++) {
+    const filter = raw[y * (rowBytes + 1)];
+    const src = y * (rowBytes + 1) + 1;
+    const at = y * rowBytes;
+    const up = at - rowBytes;
+    for (let i = 0; i < rowBytes; i++) {
+      const a = i >= bpp ? out[at + i - bpp] : 0;
+      const b = y > 0 ? out[up + i] : 0;
+      let v = raw[src + i];
+      if (filter === 1) v += a;
+      else if (filter === 2) v += b;
+      else if (filter === 3) v += (a + b) >> 1;
+      else if (filter === 4) {
+        const c = y > 0 && i >= bpp ? out[up + i - bpp] : 0;
+        const p = a + b - c;
+        const pa = Math.abs(p - a);
+        const pb = Math.abs(p - b);
+        const pc = Math.abs(p - c);
+        v += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+      }
+      out[at + i] = v;
+    }
+  }
+  return out;
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {
