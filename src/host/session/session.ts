@@ -167,44 +167,60 @@ export class TrainingSession {
       let busy = 0;
       let lossSum = 0;
       let step = 0;
-      for await (const batch of this.data.batches(batchSize, this.rng, augment)) {
-        if (this.paused) {
-          this.releaseHold();
-          await this.paused;
+      const batches = this.data.batches(batchSize, this.rng, augment);
+      // The next batch is gathered and augmented on this thread while the workers step on the current one, so
+      // the cores never wait for it. Batches are still drawn in order, from the same generator: same run.
+      const ahead = () => {
+        const p = batches.next();
+        p.catch(() => undefined); // a run that ends early never awaits it; its failure must not go unhandled
+        return p;
+      };
+      try {
+        let next = ahead();
+        for (let item = await next; !item.done; item = await next) {
+          const batch = item.value;
+          if (this.paused) {
+            this.releaseHold();
+            await this.paused;
+          }
+          if (this.stopRequested) return { status: 'stopped', epochs: this.epochsDone };
+          const t0 = performance.now();
+          // The schedule runs over the planned steps; a resumed run picks it up at its global step.
+          const learningRate = learningRateAt(schedule, baseRate, globalStep, epochs * stepsPerEpoch);
+          const stepping = this.pool.step(batch.x, batch.labels, lossBound(this.firstLoss), learningRate);
+          next = ahead();
+          let loss: number;
+          try {
+            loss = await stepping;
+          } catch (e) {
+            if (!(e instanceof DivergedError)) throw e;
+            const reason =
+              `${divergenceCause(e.loss, this.firstLoss)} at epoch ${epoch}, batch ${step + 1} of ${stepsPerEpoch} (step ${globalStep + 1}); ` +
+              `training stopped with the weights of the step before. Try a lower learning rate (${rateNow(learningRate, baseRate)}).`;
+            return { status: 'diverged', epochs: this.epochsDone, reason };
+          }
+          this.firstLoss ??= loss;
+          const dt = (performance.now() - t0) / 1000;
+          busy += dt;
+          // The pace of recent steps, smoothed, predicts the rest.
+          secondsPerStep = secondsPerStep === 0 ? dt : 0.9 * secondsPerStep + 0.1 * dt;
+          step++;
+          globalStep++;
+          lossSum += loss;
+          const remaining = stepsPerEpoch - step + (epochs - epoch) * stepsPerEpoch;
+          listeners.onStep?.({
+            epoch,
+            step,
+            steps: stepsPerEpoch,
+            globalStep,
+            loss,
+            learningRate,
+            imagesPerSecond: batch.labels.length / dt,
+            etaSeconds: remaining * secondsPerStep,
+          });
         }
-        if (this.stopRequested) return { status: 'stopped', epochs: this.epochsDone };
-        const t0 = performance.now();
-        // The schedule runs over the planned steps; a resumed run picks it up at its global step.
-        const learningRate = learningRateAt(schedule, baseRate, globalStep, epochs * stepsPerEpoch);
-        let loss: number;
-        try {
-          loss = await this.pool.step(batch.x, batch.labels, lossBound(this.firstLoss), learningRate);
-        } catch (e) {
-          if (!(e instanceof DivergedError)) throw e;
-          const reason =
-            `${divergenceCause(e.loss, this.firstLoss)} at epoch ${epoch}, batch ${step + 1} of ${stepsPerEpoch} (step ${globalStep + 1}); ` +
-            `training stopped with the weights of the step before. Try a lower learning rate (${rateNow(learningRate, baseRate)}).`;
-          return { status: 'diverged', epochs: this.epochsDone, reason };
-        }
-        this.firstLoss ??= loss;
-        const dt = (performance.now() - t0) / 1000;
-        busy += dt;
-        // The pace of recent steps, smoothed, predicts the rest.
-        secondsPerStep = secondsPerStep === 0 ? dt : 0.9 * secondsPerStep + 0.1 * dt;
-        step++;
-        globalStep++;
-        lossSum += loss;
-        const remaining = stepsPerEpoch - step + (epochs - epoch) * stepsPerEpoch;
-        listeners.onStep?.({
-          epoch,
-          step,
-          steps: stepsPerEpoch,
-          globalStep,
-          loss,
-          learningRate,
-          imagesPerSecond: batch.labels.length / dt,
-          etaSeconds: remaining * secondsPerStep,
-        });
+      } finally {
+        await batches.return(undefined).catch(() => undefined);
       }
       const val = await this.evaluate(this.validation);
       this.trainSample ??= this.data.trainSample(this.plan.hyper.seed);
