@@ -221,6 +221,33 @@ describe('augmentation', () => {
     expect(moves.size).toBeGreaterThan(5);
   });
 
+  it('a flip with a shift copies whole pixels, the edge row or column standing in for what moved in', () => {
+    const x = rand(7, 30, 2, 7, 8);
+    const y = augment(x, { flip: true, shift: 0.3 }, new Rng(9));
+    const [h, w, per] = [7, 8, 2 * 56];
+    const clamp = (v: number, n: number) => Math.min(n - 1, Math.max(0, v));
+    // What image i would be, flipped or not and shifted by (dx, dy), read from x the way the warp defines it.
+    const expected = (i: number, flip: boolean, dx: number, dy: number) =>
+      Array.from({ length: per }, (_, k) => {
+        const [c, yy, xx] = [Math.floor(k / 56), Math.floor((k % 56) / w), k % w];
+        const sx = flip ? w - 1 - (xx - dx) : xx - dx;
+        return x.data[i * per + c * 56 + clamp(yy - dy, h) * w + clamp(sx, w)];
+      });
+    const seen = new Set<string>();
+    for (let i = 0; i < 30; i++) {
+      const got = Array.from(y.data.subarray(i * per, (i + 1) * per));
+      const found: string[] = [];
+      for (const flip of [false, true])
+        for (let dx = -2; dx <= 2; dx++)
+          for (let dy = -2; dy <= 2; dy++)
+            if (expected(i, flip, dx, dy).every((v, k) => v === got[k])) found.push(`${flip},${dx},${dy}`);
+      expect(found.length, `image ${i}`).toBeGreaterThan(0);
+      seen.add(found[0]);
+    }
+    expect([...seen].some((m) => m.startsWith('true') && !m.endsWith(',0,0'))).toBe(true);
+    expect(seen.size).toBeGreaterThan(8);
+  });
+
   it('a rotation turns a bar and keeps a constant image constant', () => {
     const flat = tensor([3, 1, 9, 9], new Float32Array(243).fill(0.3));
     expect(augment(flat, { rotate: 30 }, new Rng(1)).data.every((v) => Math.abs(v - 0.3) < 1e-6)).toBe(true);
