@@ -1,25 +1,15 @@
-import { crc32, deflateSync, inflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/engine';
 import { decodeWithVips } from '../../src/host/datasets/decode';
 import { decodeSmallPng } from '../../src/host/datasets/png';
 import { sharp } from '../../src/host/datasets/vips';
+import { chunk, inflate } from '../helpers/png-chunks';
 
 /**
  * Small gray and RGB PNGs already of the input's size are decoded in JavaScript. Whatever the filters, the bytes
  * are the ones libvips gives through the full pipeline; any other image is left to libvips.
  */
-const inflate = (data: Uint8Array, maxBytes: number) => inflateSync(data, { maxOutputLength: maxBytes });
-
-function chunk(type: string, data: Uint8Array): Buffer {
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const out = Buffer.alloc(12 + data.length);
-  out.writeUInt32BE(data.length, 0);
-  body.copy(out, 4);
-  out.writeUInt32BE(crc32(body), 8 + data.length);
-  return out;
-}
-
 /** PNG's filter of one byte from its left (a), upper (b) and upper-left (c) neighbours. */
 function predict(filter: number, a: number, b: number, c: number): number {
   if (filter === 1) return a;

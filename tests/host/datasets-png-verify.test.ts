@@ -1,22 +1,12 @@
-import { crc32, deflateSync, inflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { tensor } from '../../src/engine';
 import { encodePng } from '../../src/host/datasets';
 import { verifyPng, VERIFY_MAX_BYTES } from '../../src/host/datasets/png';
 import { sharp } from '../../src/host/datasets/vips';
+import { chunk, inflate } from '../helpers/png-chunks';
 
 /** The scan proves small PNGs whole in JavaScript; whatever it cannot prove goes to the decoder for a verdict. */
-const inflate = (data: Uint8Array, maxBytes: number) => inflateSync(data, { maxOutputLength: maxBytes });
-
-function chunk(type: string, data: Uint8Array): Buffer {
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const out = Buffer.alloc(12 + data.length);
-  out.writeUInt32BE(data.length, 0);
-  body.copy(out, 4);
-  out.writeUInt32BE(crc32(body), 8 + data.length);
-  return out;
-}
-
 /** An 8-bit grayscale PNG, built by hand so that each part can be spoiled on purpose; `rows` are filter byte + pixels. */
 function png(width: number, height: number, rows: Uint8Array, interlace = 0): Buffer {
   const ihdr = Buffer.alloc(13);
