@@ -1,7 +1,7 @@
 /**
  * Learning-rate schedules: the rate an optimizer step uses, from the step's place in the run. A run's last steps
- * at a small rate settle the weights into the minimum the large early steps found; on the full Fashion-MNIST a
- * cosine decay is worth most of a point of test accuracy over a constant rate for the same epochs.
+ * at a small rate settle the weights into the minimum the large early steps found: on the full Fashion-MNIST,
+ * finishing at a lower rate was worth about a point of test accuracy, and a cosine decay does it in one run.
  */
 export const LR_SCHEDULES = ['constant', 'cosine'] as const;
 export type LrSchedule = (typeof LR_SCHEDULES)[number];
