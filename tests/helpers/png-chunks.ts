@@ -1,7 +1,4 @@
-import { crc32, inflateSync } from 'node:zlib';
-
-/** The inflate the dataset code passes to its PNG readers: zlib, capped at the size the caller expects. */
-export const inflate = (data: Uint8Array, maxBytes: number) => inflateSync(data, { maxOutputLength: maxBytes });
+import { crc32 } from 'node:zlib';
 
 /** One PNG chunk: length, type, data and the CRC over type and data, for tests that build PNGs by hand. */
 export function chunk(type: string, data: Uint8Array): Buffer {

@@ -1,7 +1,6 @@
-import { inflateSync } from 'node:zlib';
 import { readUntrustedFile } from '../files/read-untrusted';
 import { decodeBmp } from './bmp';
-import { decodeSmallPng } from './png';
+import { decodeSmallPng, inflateCapped } from './png';
 import { sharp } from './vips';
 import type { ImageFormat, InputSpec, ResizeMode } from './types';
 
@@ -38,7 +37,7 @@ export async function decodeToInput(
   // a FIFO or a device since the scan, and libvips would block on it or read it without end.
   const { bytes } = await readUntrustedFile(src.path, { maxBytes });
   if (src.format === 'png' && input.width * input.height <= maxPixels) {
-    const pixels = decodeSmallPng(bytes, input, (data, max) => inflateSync(data, { maxOutputLength: max }));
+    const pixels = decodeSmallPng(bytes, input, inflateCapped);
     if (pixels) return pixels;
   }
   return decodeWithVips(bytes, src.format, input, maxPixels);

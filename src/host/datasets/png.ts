@@ -1,3 +1,5 @@
+import { inflateSync } from 'node:zlib';
+
 /** What a PNG's chunks before its pixel data say; enough for the report and the pixel cap. */
 export interface PngHeader {
   readonly width: number;
@@ -35,6 +37,13 @@ export function readPngHeader(buf: Uint8Array): PngHeader | null {
   const channels = transparent && (base === 1 || base === 3) ? base + 1 : base;
   return { width, height, bitDepth, channels, palette: colourType === 3 };
 }
+
+/**
+ * zlib's inflate, refusing to produce more than `maxBytes`: what verifyPng and decodeSmallPng are given, so that a
+ * small file claiming a huge stream cannot make them allocate it.
+ */
+export const inflateCapped = (data: Uint8Array, maxBytes: number): Uint8Array =>
+  inflateSync(data, { maxOutputLength: maxBytes });
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const CHANNELS_OF: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };

@@ -1,9 +1,8 @@
 import { webcrypto } from 'node:crypto';
-import { inflateSync } from 'node:zlib';
 import { readUntrustedFile, UntrustedFileError } from '../files/read-untrusted';
 import { sharp } from './vips';
 import { BmpUnsupportedError, decodeBmp, readBmpHeader } from './bmp';
-import { readPngHeader, verifyPng } from './png';
+import { inflateCapped, readPngHeader, verifyPng } from './png';
 import { hasImageExtension, sniffFormat } from './sniff';
 import type { ImageFormat, SkipKind } from './types';
 
@@ -121,8 +120,7 @@ async function probeWithSharp(
   const tooLarge = checkPixels(width, height, limits);
   if (tooLarge) return tooLarge;
   // A whole PNG is proven in JavaScript; anything else, or a PNG that fails, goes to the decoder for its verdict.
-  const inflate = (data: Uint8Array, maxBytes: number) => inflateSync(data, { maxOutputLength: maxBytes });
-  if (format === 'png' && verifyPng(buf, inflate) === 'ok') {
+  if (format === 'png' && verifyPng(buf, inflateCapped) === 'ok') {
     return { kind: 'image', format, ...header, bytes: buf.length, hash };
   }
   try {
