@@ -37,7 +37,6 @@ export { meanSquaredError, oneHot, softmaxCrossEntropy, type LossKind, type Loss
 export {
   createOptimizer,
   learningRateAt,
-  LR_SCHEDULES,
   OPTIMIZER_KINDS,
   type LrSchedule,
   type Optimizer,

@@ -3,7 +3,7 @@ import { Momentum } from './momentum';
 import { Sgd } from './sgd';
 import type { Optimizer, OptimizerConfig, OptimizerKind } from './types';
 
-export { learningRateAt, LR_SCHEDULES, type LrSchedule } from './schedule';
+export { learningRateAt, type LrSchedule } from './schedule';
 export type { Optimizer, OptimizerConfig, OptimizerKind, OptimizerState } from './types';
 
 const optimizers: Record<OptimizerKind, new (c: OptimizerConfig) => Optimizer> = {

@@ -3,8 +3,8 @@
  * at a small rate settle the weights into the minimum the large early steps found: on the full Fashion-MNIST,
  * finishing at a lower rate was worth about a point of test accuracy, and a cosine decay does it in one run.
  */
-export const LR_SCHEDULES = ['constant', 'cosine'] as const;
-export type LrSchedule = (typeof LR_SCHEDULES)[number];
+/** The same names as the Api's ScheduleKind (src/shared/training.ts), which the session passes here. */
+export type LrSchedule = 'constant' | 'cosine';
 
 /**
  * The rate for step `step` (0-based) of a run of `total` steps that starts at `base`:
