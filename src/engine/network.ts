@@ -39,8 +39,8 @@ export class Workspace {
     this.next = 0;
   }
 
-  /** A zero-filled tensor (ForwardArgs.alloc). */
-  readonly alloc = (shape: Shape): Tensor => {
+  /** A zero-filled tensor, or with `zeroed` false one holding whatever it last held (ForwardArgs.alloc). */
+  readonly alloc = (shape: Shape, zeroed = true): Tensor => {
     const n = sizeOf(shape);
     let buf = this.buffers[this.next];
     if (!buf || buf.length < n) {
@@ -48,7 +48,7 @@ export class Workspace {
       this.buffers[this.next] = buf;
     } else {
       if (buf.length > n) buf = buf.subarray(0, n);
-      buf.fill(0);
+      if (zeroed) buf.fill(0);
     }
     this.next++;
     return tensor(shape, buf);

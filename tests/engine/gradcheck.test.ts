@@ -14,7 +14,8 @@ import type { LayerDef } from '../../src/engine/layers/types';
 /**
  * Central-difference gradient check for every layer in the registry. The loss is L = Σ r·y for a fixed random r,
  * so dL/dy = r is fed to backward and compared with (L(x + h) − L(x − h)) / 2h, accumulated in float64.
- * A layer added to the registry without a case here fails the first test.
+ * A layer added to the registry without a case here fails the first test. Each case also runs once with a
+ * recycling allocator (as a training network's workspace), which must not change a single bit.
  */
 
 interface Case {
@@ -168,6 +169,31 @@ function check(def: LayerDef, c: Case) {
     gradOutput: r,
     weightGrads,
   });
+
+  // The same calls with a recycling network's allocator whose buffers hold NaN unless zeroed: a layer that asks
+  // for an overwritten array and then reads or adds into it gets a NaN, or a result off by the stale values.
+  const staleAlloc = (shape: number[], zeroed = true) => {
+    const t = tensor(shape);
+    if (!zeroed) t.data.fill(NaN);
+    return t;
+  };
+  const again = def.forward({ params, inputs, weights, training, rng: new Rng(7), alloc: staleAlloc });
+  const againWeightGrads = weights.map((w) => tensor(w.shape));
+  const againInputGrads = def.backward({
+    params,
+    inputs,
+    weights,
+    training,
+    rng: new Rng(7),
+    output: again.output,
+    cache: again.cache,
+    gradOutput: r,
+    weightGrads: againWeightGrads,
+    alloc: staleAlloc,
+  });
+  expect(Array.from(again.output.data)).toEqual(Array.from(fwd.output.data));
+  expect(againInputGrads.map((g) => g && Array.from(g.data))).toEqual(inputGrads.map((g) => g && Array.from(g.data)));
+  expect(againWeightGrads.map((g) => Array.from(g.data))).toEqual(weightGrads.map((g) => Array.from(g.data)));
 
   const numeric = (t: Tensor, i: number) => {
     const old = t.data[i];

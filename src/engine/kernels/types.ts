@@ -40,6 +40,11 @@ export interface NormGeometry {
   epsilon: number;
 }
 
+/**
+ * Every output array (y, dx, argmax, and C when not accumulating) is written whole: its contents on entry are
+ * never read, so layers hand kernels recycled buffers without zero-filling them (allocateOverwritten). Only
+ * the arrays documented as `+=` (dKernel, dBias, dGamma, dBeta, C when accumulating) are added into.
+ */
 export interface Kernels {
   readonly name: string;
   /**

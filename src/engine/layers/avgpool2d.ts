@@ -1,4 +1,4 @@
-import { allocate, defineLayer } from './define';
+import { allocateOverwritten, defineLayer } from './define';
 import { poolGeometry, poolKernels, poolNotice, poolParams, type PoolParams } from './pool';
 
 /** Averages each window; backward spreads each gradient evenly over the window's cells. */
@@ -18,7 +18,7 @@ export default defineLayer<PoolParams>({
     const [x] = args.inputs;
     const { params: p } = args;
     const g = poolGeometry(x.shape.slice(1), p, 'AvgPool', x.shape[0]);
-    const y = allocate(args, [g.n, g.c, g.oh, g.ow]);
+    const y = allocateOverwritten(args, [g.n, g.c, g.oh, g.ow]);
     poolKernels(g).avgPoolForward(g, x.data, y.data);
     return { output: y };
   },
@@ -26,7 +26,7 @@ export default defineLayer<PoolParams>({
     const [x] = args.inputs;
     const { gradOutput, params: p } = args;
     const g = poolGeometry(x.shape.slice(1), p, 'AvgPool', x.shape[0]);
-    const dx = allocate(args, x.shape);
+    const dx = allocateOverwritten(args, x.shape);
     poolKernels(g).avgPoolBackward(g, gradOutput.data, dx.data);
     return [dx];
   },

@@ -1,6 +1,6 @@
 import { kernels, type NormGeometry } from '../kernels';
 import type { Shape, Tensor } from '../tensor';
-import { allocate, defineLayer } from './define';
+import { allocateOverwritten, defineLayer } from './define';
 import { ShapeError } from './types';
 
 type BatchNormParams = { momentum: number; epsilon: number };
@@ -85,7 +85,7 @@ export default defineLayer<BatchNormParams>({
     const mean = training ? new Float32Array(g.c) : runMean.data;
     const variance = training ? new Float32Array(g.c) : runVar.data;
     const invStd = new Float32Array(g.c);
-    const y = allocate(args, x.shape);
+    const y = allocateOverwritten(args, x.shape);
     kernels().batchNormForward(g, x.data, gamma.data, beta.data, training, mean, variance, invStd, y.data);
     if (training) {
       const count = g.n * g.spatial;
@@ -104,7 +104,7 @@ export default defineLayer<BatchNormParams>({
     const [dGamma, dBeta] = args.weightGrads;
     const { mean, invStd } = args.cache as BnCache;
     const g = normGeometry(x, args.params.epsilon);
-    const dx = allocate(args, x.shape);
+    const dx = allocateOverwritten(args, x.shape);
     kernels().batchNormBackward(
       g,
       x.data,

@@ -1,6 +1,6 @@
 import { kernels, type ConvGeometry } from '../kernels';
 import type { Shape } from '../tensor';
-import { allocate, defineLayer } from './define';
+import { allocateOverwritten, defineLayer } from './define';
 import { droppedNotice, outputSize, requireImage } from './geometry';
 import { groupedBackwardFilter, groupedBackwardInput, groupedForward } from './grouped';
 import { ShapeError } from './types';
@@ -122,7 +122,7 @@ export default defineLayer<Conv2dParams>({
     const [x] = args.inputs;
     const { weights, params: p } = args;
     const g = geometry(x.shape.slice(1), p, x.shape[0]);
-    const y = allocate(args, [g.n, p.filters, g.oh, g.ow]);
+    const y = allocateOverwritten(args, [g.n, p.filters, g.oh, g.ow]);
     const bias = p.bias ? weights[1].data : null;
     if (p.groups === 1) kernels().conv2dForward(g, x.data, weights[0].data, bias, y.data);
     else groupedForward(g, p.groups, x.data, weights[0].data, bias, y.data);
@@ -137,7 +137,7 @@ export default defineLayer<Conv2dParams>({
     else groupedBackwardFilter(g, p.groups, x.data, gradOutput.data, weightGrads[0].data, dBias);
     // The first convolution's input is the image: nobody needs that gradient while training.
     if (args.needInputGrads?.[0] === false) return [null];
-    const dx = allocate(args, x.shape);
+    const dx = allocateOverwritten(args, x.shape);
     if (p.groups === 1) kernels().conv2dBackwardInput(g, gradOutput.data, weights[0].data, dx.data);
     else groupedBackwardInput(g, p.groups, gradOutput.data, weights[0].data, dx.data);
     return [dx];

@@ -1,5 +1,5 @@
 import { kernels } from '../kernels';
-import { allocate, defineLayer } from './define';
+import { allocateOverwritten, defineLayer } from './define';
 import { requireVector } from './geometry';
 
 type DenseParams = { units: number; bias: boolean; init: string };
@@ -49,7 +49,7 @@ export default defineLayer<DenseParams>({
     const { weights, params: p } = args;
     const n = x.shape[0];
     const k = x.shape[1];
-    const y = allocate(args, [n, p.units]);
+    const y = allocateOverwritten(args, [n, p.units]);
     kernels().gemm(n, p.units, k, x.data, false, weights[0].data, true, y.data, false);
     if (p.bias) {
       const b = weights[1].data;
@@ -70,7 +70,7 @@ export default defineLayer<DenseParams>({
       for (let i = 0; i < n; i++) for (let j = 0; j < p.units; j++) db[j] += dy[i * p.units + j];
     }
     if (args.needInputGrads?.[0] === false) return [null];
-    const dx = allocate(args, x.shape);
+    const dx = allocateOverwritten(args, x.shape);
     kernels().gemm(n, k, p.units, dy, false, weights[0].data, false, dx.data, false);
     return [dx];
   },

@@ -1,4 +1,4 @@
-import { allocate, defineLayer } from './define';
+import { allocateOverwritten, defineLayer } from './define';
 
 type DropoutParams = { rate: number };
 
@@ -31,8 +31,8 @@ export default defineLayer<DropoutParams>({
     const { params: p, training, rng } = args;
     if (!training || p.rate === 0) return { output: x, cache: null };
     const keep = 1 / (1 - p.rate);
-    const mask = allocate(args, x.shape).data;
-    const y = allocate(args, x.shape);
+    const mask = allocateOverwritten(args, x.shape).data;
+    const y = allocateOverwritten(args, x.shape);
     const xd = x.data;
     const yd = y.data;
     const rate = p.rate; // read once: a property load per value was most of the loop's time
@@ -53,7 +53,7 @@ export default defineLayer<DropoutParams>({
     const { gradOutput, cache } = args;
     if (cache === null) return [gradOutput];
     const mask = cache as Float32Array;
-    const dx = allocate(args, gradOutput.shape);
+    const dx = allocateOverwritten(args, gradOutput.shape);
     const dy = gradOutput.data;
     for (let i = 0; i < mask.length; i++) dx.data[i] = dy[i] * mask[i];
     return [dx];

@@ -1,4 +1,4 @@
-import { allocate } from './define';
+import { allocateOverwritten } from './define';
 import type { LayerDef, Params } from './types';
 
 /**
@@ -31,7 +31,7 @@ export function elementwise<P extends Params>(
     forward(args) {
       const [x] = args.inputs;
       const { params } = args;
-      const y = allocate(args, x.shape);
+      const y = allocateOverwritten(args, x.shape);
       const xd = x.data;
       const yd = y.data;
       if (loops) loops.forward(xd, yd, params);
@@ -41,7 +41,7 @@ export function elementwise<P extends Params>(
     backward(args) {
       const [x] = args.inputs;
       const { output, gradOutput, params } = args;
-      const dx = allocate(args, x.shape);
+      const dx = allocateOverwritten(args, x.shape);
       const xd = x.data;
       const yd = output.data;
       const dy = gradOutput.data;

@@ -1,4 +1,4 @@
-import { allocate, defineLayer } from './define';
+import { allocateOverwritten, defineLayer } from './define';
 import { poolGeometry, poolKernels, poolNotice, poolParams, type PoolParams } from './pool';
 
 /** Keeps the largest value of each window; backward routes the gradient to that winner only (argmax cached). */
@@ -18,9 +18,9 @@ export default defineLayer<PoolParams>({
     const [x] = args.inputs;
     const { params: p } = args;
     const g = poolGeometry(x.shape.slice(1), p, 'MaxPool', x.shape[0]);
-    const y = allocate(args, [g.n, g.c, g.oh, g.ow]);
+    const y = allocateOverwritten(args, [g.n, g.c, g.oh, g.ow]);
     // The winners' indices, in 4-byte cells taken from the same (possibly recycled) memory as a float tensor.
-    const cells = allocate(args, [y.data.length]).data;
+    const cells = allocateOverwritten(args, [y.data.length]).data;
     const argmax = new Int32Array(cells.buffer, cells.byteOffset, cells.length);
     poolKernels(g).maxPoolForward(g, x.data, y.data, argmax);
     return { output: y, cache: argmax };
@@ -29,7 +29,7 @@ export default defineLayer<PoolParams>({
     const [x] = args.inputs;
     const { gradOutput, params: p, cache } = args;
     const g = poolGeometry(x.shape.slice(1), p, 'MaxPool', x.shape[0]);
-    const dx = allocate(args, x.shape);
+    const dx = allocateOverwritten(args, x.shape);
     poolKernels(g).maxPoolBackward(g, gradOutput.data, cache as Int32Array, dx.data);
     return [dx];
   },

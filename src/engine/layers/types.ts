@@ -52,9 +52,10 @@ export interface ForwardArgs<P> {
    * Optional (added for the training workers): a zero-filled tensor for the layer's output, a cache or, in
    * backward, an input gradient. A network that recycles its buffers from one step to the next supplies it;
    * such a tensor stays valid until that network's next forward pass. Layers call `allocate(args, shape)`
-   * (layers/define.ts), which makes a new tensor when the network supplies none.
+   * (layers/define.ts), which makes a new tensor when the network supplies none. With `zeroed` false the
+   * recycled buffer is handed out as it is, for an array the layer overwrites whole (`allocateOverwritten`).
    */
-  alloc?(shape: Shape): Tensor;
+  alloc?(shape: Shape, zeroed?: boolean): Tensor;
 }
 
 export interface ForwardResult {
