@@ -1,4 +1,5 @@
 import type { Graph } from '../shared/graph';
+import { reluFusions } from './fusion';
 import { compileGraph, type CompiledGraph, type CompiledNode } from './graph';
 import { initWeight } from './init';
 import { checkMemory } from './memory';
@@ -14,11 +15,15 @@ export interface Parameter {
   trainable: boolean;
 }
 
-/** What a forward pass keeps for backward: every node's output and its layer's cache. */
+/**
+ * What a forward pass keeps for backward: every node's output and its layer's cache. A training pass that fused a
+ * node with the ReLU after it (fusion.ts) lists the pair in `fused`; that node then has no output of its own.
+ */
 export interface Trace {
   training: boolean;
   outputs: Map<string, Tensor>;
   caches: Map<string, unknown>;
+  fused?: Map<string, string>;
 }
 
 export type NamedWeights = Record<string, Tensor>;
@@ -118,6 +123,8 @@ export class Network {
   readonly params: Parameter[] = [];
   private readonly byNode = new Map<string, Parameter[]>();
   private workspace: Workspace | null = null;
+  /** Node → the ReLU a training pass runs with it (fusion.ts); empty when fusing is off. */
+  private fusions: Map<string, string>;
   /** Per node: does backward need the gradient of its output? Keyed by whether dLoss/dInput is wanted. */
   private readonly gradientNeeded = new Map<boolean, Map<string, boolean>>();
 
@@ -127,6 +134,7 @@ export class Network {
    */
   constructor(graph: CompiledGraph | Graph, seed = 1, store?: FlatParameters) {
     this.graph = 'byId' in graph ? graph : compileGraph(graph);
+    this.fusions = reluFusions(this.graph);
     // Refused here, before the first weight is allocated, when weights and gradients cannot fit.
     checkMemory(this.graph);
     const rng = new Rng(seed);
@@ -173,23 +181,43 @@ export class Network {
     this.workspace = on ? (this.workspace ?? new Workspace()) : null;
   }
 
+  /**
+   * Whether training passes run a layer and the ReLU after it as one (fusion.ts); on by default. The results are
+   * the same bits either way: off is for the tests that check so.
+   */
+  fuseLayers(on: boolean): void {
+    this.fusions = on ? reluFusions(this.graph) : new Map();
+  }
+
   /** Runs the batch x ([N, ...inputShape]) through the network. `until` stops early at that node. */
   forward(x: Tensor, options: { training?: boolean; rng?: Rng; until?: string } = {}): Trace {
     const training = options.training ?? false;
     const rng = options.rng ?? new Rng(0);
     const outputs = new Map<string, Tensor>();
     const caches = new Map<string, unknown>();
+    const fused = new Map<string, string>();
     this.workspace?.reset();
     const alloc = this.workspace?.alloc;
     for (const node of this.graph.nodes) {
+      if (outputs.has(node.id)) continue; // a ReLU computed with the node before it
       const inputs = node.id === this.graph.inputId ? [x] : node.inputs.map((i) => outputs.get(i)!);
       const weights = this.byNode.get(node.id)!.map((p) => p.value);
-      const r = node.def.forward({ params: node.params, inputs, weights, training, rng, alloc });
+      const args = { params: node.params, inputs, weights, training, rng, alloc };
+      const relu = training && node.id !== options.until ? this.fusions.get(node.id) : undefined;
+      if (relu) {
+        const r = node.def.withRelu!.forward(args);
+        outputs.set(relu, r.output);
+        caches.set(node.id, r.cache);
+        fused.set(node.id, relu);
+        if (relu === options.until) break;
+        continue;
+      }
+      const r = node.def.forward(args);
       outputs.set(node.id, r.output);
       caches.set(node.id, r.cache);
       if (node.id === options.until) break;
     }
-    return { training, outputs, caches };
+    return { training, outputs, caches, ...(fused.size ? { fused } : {}) };
   }
 
   /** The network's output for a forward trace. */
@@ -231,28 +259,33 @@ export class Network {
     };
     accumulate(from, grad);
     const nodes = this.graph.nodes;
+    // A fused ReLU is skipped: the node before it back-propagates through both, from the ReLU's gradient.
+    const fusedRelus = new Set(trace.fused?.values());
     for (let k = nodes.length - 1; k >= 0; k--) {
       const node = nodes[k];
-      const gradOutput = grads.get(node.id);
+      if (fusedRelus.has(node.id)) continue;
+      const relu = trace.fused?.get(node.id);
+      const gradOutput = grads.get(relu ?? node.id);
       if (!gradOutput) continue; // after `from`, or on a branch the loss does not depend on
       if (node.id === this.graph.inputId) return gradOutput;
       const ps = this.byNode.get(node.id)!;
       const needInputGrads = node.inputs.map((i) => needed.get(i)!);
       // Neither weights to train here nor anything upstream that needs a gradient: nothing to do.
       if (!ps.some((p) => p.trainable) && !needInputGrads.some(Boolean)) continue;
-      const inputGrads = node.def.backward({
+      const args = {
         params: node.params,
         inputs: node.inputs.map((i) => trace.outputs.get(i)!),
         weights: ps.map((p) => p.value),
         weightGrads: ps.map((p) => p.grad),
         training: trace.training,
         rng: new Rng(0),
-        output: trace.outputs.get(node.id)!,
+        output: trace.outputs.get(relu ?? node.id)!,
         cache: trace.caches.get(node.id),
         gradOutput,
         alloc,
         needInputGrads,
-      });
+      };
+      const inputGrads = relu ? node.def.withRelu!.backward(args) : node.def.backward(args);
       inputGrads.forEach((g, i) => {
         if (g && needInputGrads[i]) accumulate(node.inputs[i], g);
       });

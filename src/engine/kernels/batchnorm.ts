@@ -1,3 +1,4 @@
+import { reluBackward, reluForward } from './relu';
 import type { NormGeometry } from './types';
 
 /**
@@ -15,6 +16,7 @@ export function batchNormForward(
   variance: Float32Array,
   invStd: Float32Array,
   y: Float32Array,
+  relu = false,
 ): void {
   const { n, c: channels, spatial } = g;
   if (training) {
@@ -46,6 +48,8 @@ export function batchNormForward(
       for (let i = o; i < o + spatial; i++) y[i] = x[i] * scale + shift;
     }
   }
+  // In place: each value is read before it is written.
+  if (relu) reluForward(y, y);
 }
 
 export function batchNormBackward(
@@ -59,7 +63,13 @@ export function batchNormBackward(
   dx: Float32Array,
   dGamma: Float32Array,
   dBeta: Float32Array,
+  reluOutput: Float32Array | null = null,
 ): void {
+  if (reluOutput) {
+    const gated = new Float32Array(dy.length);
+    reluBackward(reluOutput, dy, gated);
+    dy = gated;
+  }
   const { n, c: channels, spatial } = g;
   const count = n * spatial;
   for (let c = 0; c < channels; c++) {

@@ -94,7 +94,8 @@ export interface Kernels {
   /**
    * y = γ·(x − μ)·invStd + β per channel. Training: μ and the biased variance σ² are the batch's, written into
    * `mean` and `variance`. Inference: `mean` and `variance` are read (the running statistics). Either way
-   * invStd[c] = 1/√(σ²[c] + ε) is written, for backward.
+   * invStd[c] = 1/√(σ²[c] + ε) is written, for backward. With `relu`, y = max(that, 0): a batch norm followed by a
+   * ReLU in one call, bit for bit what reluForward would give from the plain y.
    */
   batchNormForward(
     g: NormGeometry,
@@ -106,10 +107,12 @@ export interface Kernels {
     variance: Float32Array,
     invStd: Float32Array,
     y: Float32Array,
+    relu?: boolean,
   ): void;
   /**
    * With x̂ = (x − μ)·invStd: dGamma += Σ dy·x̂, dBeta += Σ dy, and dx (overwritten) = γ·invStd·dy, less, in
-   * training (where μ and σ² depend on x), γ·invStd·(mean(dy) + x̂·mean(dy·x̂)) per channel.
+   * training (where μ and σ² depend on x), γ·invStd·(mean(dy) + x̂·mean(dy·x̂)) per channel. With `reluOutput`, dy
+   * is the gradient of the ReLU that followed (its output given): dy is first gated by it as reluBackward does.
    */
   batchNormBackward(
     g: NormGeometry,
@@ -122,5 +125,6 @@ export interface Kernels {
     dx: Float32Array,
     dGamma: Float32Array,
     dBeta: Float32Array,
+    reluOutput?: Float32Array | null,
   ): void;
 }

@@ -1,7 +1,7 @@
 import { kernels, type NormGeometry } from '../kernels';
 import type { Shape, Tensor } from '../tensor';
 import { allocateOverwritten, defineLayer } from './define';
-import { ShapeError } from './types';
+import { ShapeError, type BackwardArgs, type ForwardArgs, type ForwardResult } from './types';
 
 type BatchNormParams = { momentum: number; epsilon: number };
 
@@ -75,48 +75,59 @@ export default defineLayer<BatchNormParams>({
       w('runningVar', 'ones', false),
     ];
   },
-  forward(args) {
-    const [x] = args.inputs;
-    const [gamma, beta, runMean, runVar] = args.weights;
-    const { params: p, training } = args;
-    const g = normGeometry(x, p.epsilon);
-    // The loops are the kernels' (the WebAssembly backend runs them in SIMD); x̂ is not stored: backward
-    // recomputes it from x, the mean and invStd, which costs less than writing and reading it back.
-    const mean = training ? new Float32Array(g.c) : runMean.data;
-    const variance = training ? new Float32Array(g.c) : runVar.data;
-    const invStd = new Float32Array(g.c);
-    const y = allocateOverwritten(args, x.shape);
-    kernels().batchNormForward(g, x.data, gamma.data, beta.data, training, mean, variance, invStd, y.data);
-    if (training) {
-      const count = g.n * g.spatial;
-      for (let c = 0; c < g.c; c++) {
-        const unbiased = count > 1 ? (variance[c] * count) / (count - 1) : variance[c];
-        runMean.data[c] = (1 - p.momentum) * runMean.data[c] + p.momentum * mean[c];
-        runVar.data[c] = (1 - p.momentum) * runVar.data[c] + p.momentum * unbiased;
-      }
-    }
-    const cache: BnCache = { mean: training ? mean : mean.slice(), invStd };
-    return { output: y, cache };
-  },
-  backward(args) {
-    const [x] = args.inputs;
-    const [gamma] = args.weights;
-    const [dGamma, dBeta] = args.weightGrads;
-    const { mean, invStd } = args.cache as BnCache;
-    const g = normGeometry(x, args.params.epsilon);
-    const dx = allocateOverwritten(args, x.shape);
-    kernels().batchNormBackward(
-      g,
-      x.data,
-      args.gradOutput.data,
-      gamma.data,
-      args.training,
-      mean,
-      invStd,
-      dx.data,
-      dGamma.data,
-      dBeta.data,
-    );
-    return [dx];
+  forward: (args) => forward(args, false),
+  backward: (args) => backward(args, false),
+  withRelu: {
+    forward: (args) => forward(args, true),
+    backward: (args) => backward(args, true),
   },
 });
+
+/** y = γ·x̂ + β, or max(that, 0) with `relu` (withRelu: the output is then the ReLU's). */
+function forward(args: ForwardArgs<BatchNormParams>, relu: boolean): ForwardResult {
+  const [x] = args.inputs;
+  const [gamma, beta, runMean, runVar] = args.weights;
+  const { params: p, training } = args;
+  const g = normGeometry(x, p.epsilon);
+  // The loops are the kernels' (the WebAssembly backend runs them in SIMD); x̂ is not stored: backward
+  // recomputes it from x, the mean and invStd, which costs less than writing and reading it back.
+  const mean = training ? new Float32Array(g.c) : runMean.data;
+  const variance = training ? new Float32Array(g.c) : runVar.data;
+  const invStd = new Float32Array(g.c);
+  const y = allocateOverwritten(args, x.shape);
+  kernels().batchNormForward(g, x.data, gamma.data, beta.data, training, mean, variance, invStd, y.data, relu);
+  if (training) {
+    const count = g.n * g.spatial;
+    for (let c = 0; c < g.c; c++) {
+      const unbiased = count > 1 ? (variance[c] * count) / (count - 1) : variance[c];
+      runMean.data[c] = (1 - p.momentum) * runMean.data[c] + p.momentum * mean[c];
+      runVar.data[c] = (1 - p.momentum) * runVar.data[c] + p.momentum * unbiased;
+    }
+  }
+  const cache: BnCache = { mean: training ? mean : mean.slice(), invStd };
+  return { output: y, cache };
+}
+
+/** With `relu`, `output` and `gradOutput` are the ReLU's, and dy is gated by it first. */
+function backward(args: BackwardArgs<BatchNormParams>, relu: boolean): Tensor[] {
+  const [x] = args.inputs;
+  const [gamma] = args.weights;
+  const [dGamma, dBeta] = args.weightGrads;
+  const { mean, invStd } = args.cache as BnCache;
+  const g = normGeometry(x, args.params.epsilon);
+  const dx = allocateOverwritten(args, x.shape);
+  kernels().batchNormBackward(
+    g,
+    x.data,
+    args.gradOutput.data,
+    gamma.data,
+    args.training,
+    mean,
+    invStd,
+    dx.data,
+    dGamma.data,
+    dBeta.data,
+    relu ? args.output.data : null,
+  );
+  return [dx];
+}

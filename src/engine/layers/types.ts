@@ -97,6 +97,16 @@ export interface LayerDef<P extends Params = Params> {
   forward(args: ForwardArgs<P>): ForwardResult;
   /** Gradients with respect to each input (null where no gradient flows, as for the input layer). */
   backward(args: BackwardArgs<P>): (Tensor | null)[];
+  /**
+   * Optional: this layer and a ReLU after it in one pass, which a training step runs when the ReLU is the only
+   * reader of this layer's output (Network, fusion.ts). forward returns the ReLU's output; backward receives that
+   * as `output` and the ReLU's output gradient as `gradOutput`. Both must give exactly the bits of the two layers
+   * run one after the other; tests/engine/fusion.test.ts checks that they do.
+   */
+  withRelu?: {
+    forward(args: ForwardArgs<P>): ForwardResult;
+    backward(args: BackwardArgs<P>): (Tensor | null)[];
+  };
   /** Multiply-accumulates per example, for the status bar and the benchmarks. */
   macs?(inputs: readonly Shape[], output: Shape, params: P): number;
   /**

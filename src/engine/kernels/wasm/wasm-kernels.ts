@@ -335,7 +335,7 @@ export function bindKernels(ex: KernelExports, arena: WasmArena, variant: WasmVa
       arena.read(pdx, dx, inputs);
     },
 
-    batchNormForward(g, x, gamma, beta, training, mean, variance, invStd, y) {
+    batchNormForward(g, x, gamma, beta, training, mean, variance, invStd, y, relu = false) {
       const { n, c, spatial } = g;
       checkGeometry('batchNormForward', { n, c, spatial });
       const size = n * c * spatial;
@@ -367,6 +367,8 @@ export function bindKernels(ex: KernelExports, arena: WasmArena, variant: WasmVa
         arena.write(pv, variance, c);
       }
       ex.batchNormForward(n, c, spatial, g.epsilon, px, pg, pb, +training, pm, pv, pi, py);
+      // The ReLU runs in place on y while it is still in the module: one copy out instead of out, in and out.
+      if (relu) ex.reluForward(py, py, size);
       arena.read(py, y, size);
       arena.read(pi, invStd, c);
       if (training) {
@@ -375,13 +377,14 @@ export function bindKernels(ex: KernelExports, arena: WasmArena, variant: WasmVa
       }
     },
 
-    batchNormBackward(g, x, dy, gamma, training, mean, invStd, dx, dGamma, dBeta) {
+    batchNormBackward(g, x, dy, gamma, training, mean, invStd, dx, dGamma, dBeta, reluOutput = null) {
       const { n, c, spatial } = g;
       checkGeometry('batchNormBackward', { n, c, spatial });
       const size = n * c * spatial;
       need('batchNormBackward', 'x', x, size, 'n·c·spatial');
       need('batchNormBackward', 'dy', dy, size, 'n·c·spatial');
       need('batchNormBackward', 'dx', dx, size, 'n·c·spatial');
+      if (reluOutput) need('batchNormBackward', 'reluOutput', reluOutput, size, 'n·c·spatial');
       for (const [name, arr] of [
         ['gamma', gamma],
         ['mean', mean],
@@ -400,6 +403,7 @@ export function bindKernels(ex: KernelExports, arena: WasmArena, variant: WasmVa
       const pi = arena.take(c);
       const pdg = arena.take(c);
       const pdb = arena.take(c);
+      const pr = reluOutput ? arena.take(size) : 0;
       arena.commit('batchNormBackward');
       arena.write(px, x, size);
       arena.write(pdy, dy, size);
@@ -408,6 +412,11 @@ export function bindKernels(ex: KernelExports, arena: WasmArena, variant: WasmVa
       arena.write(pi, invStd, c);
       arena.write(pdg, dGamma, c);
       arena.write(pdb, dBeta, c);
+      if (reluOutput) {
+        // The ReLU's backward gates dy in place, inside the module: its dx never goes out and back in.
+        arena.write(pr, reluOutput, size);
+        ex.reluBackward(pr, pdy, pdy, size);
+      }
       ex.batchNormBackward(n, c, spatial, px, pdy, pg, +training, pm, pi, pdx, pdg, pdb);
       arena.read(pdx, dx, size);
       arena.read(pdg, dGamma, c);
