@@ -3,6 +3,9 @@
  * graphs (batch 32, one thread, the WebAssembly kernels), medians over --steps steps after warm-up, with the
  * convolutions' and dense layers' GFLOPS. Profile before optimising.
  *
+ * A batch norm that a training pass runs with the ReLU after it (engine/fusion.ts) carries the pair's time; the ReLU's
+ * row then shows nothing.
+ *
  * Convolutions also show their two backward passes apart (dW: kernel gradient, dX: input gradient), each with its own
  * GFLOPS, against forward's. Relaxed SIMD (the fused multiply-add build the app and `npm run bench` use) needs the
  * V8 flag under Node 20:
@@ -88,6 +91,25 @@ for (const node of net.graph.nodes) {
       current = undefined;
       return r;
     },
+    // A batch norm fused with its ReLU (engine/fusion.ts) runs these instead; the pair's time is this node's.
+    ...(def.withRelu
+      ? {
+          withRelu: {
+            forward: (a) => {
+              const t0 = now();
+              const r = def.withRelu!.forward(a);
+              t.fwd.push(now() - t0);
+              return r;
+            },
+            backward: (a) => {
+              const t0 = now();
+              const r = def.withRelu!.backward(a);
+              t.bwd.push(now() - t0);
+              return r;
+            },
+          },
+        }
+      : {}),
   };
 }
 
