@@ -12,8 +12,8 @@
  * (--augment flip,shift=0.05), label smoothing 0.1, 28 epochs from learning rate 0.002 down a cosine schedule, as
  * `convas train fashion-3conv.json --schedule cosine --label-smoothing 0.1` trains. `--then N:X` adds a second run
  * of N epochs at rate X continuing from the best weights (`convas train trained.convas --epochs N --lr X`).
- * 28 epochs are what fits in the 10 minutes here at this machine's usual speed (about 20 s each, and 15 s to open
- * the folder); 25 epochs fit with a margin but reach 0.9289.
+ * 28 epochs are what fits in the 10 minutes here: about 16 s each at this machine's usual speed (20 s when it is
+ * slow), and 10 s to open the folder; 25 epochs fit with a wider margin but reach 0.9289.
  * The training wall time is that of the `convas train` commands, opening the dataset included; the time in epochs
  * alone is printed beside it.
  *
