@@ -155,20 +155,26 @@ function check(def: LayerDef, c: Case) {
     for (let i = 0; i < y.length; i++) s += y[i] * r.data[i];
     return s;
   };
-  const fwd = run();
+  /** Forward, then backward of r, optionally through an allocator as a training network's workspace offers one. */
+  const pass = (alloc?: (shape: number[], zeroed?: boolean) => Tensor) => {
+    const fwd = def.forward({ params, inputs, weights, training, rng: new Rng(7), alloc });
+    const weightGrads = weights.map((w) => tensor(w.shape));
+    const inputGrads = def.backward({
+      params,
+      inputs,
+      weights,
+      training,
+      rng: new Rng(7),
+      output: fwd.output,
+      cache: fwd.cache,
+      gradOutput: r,
+      weightGrads,
+      alloc,
+    });
+    return { fwd, weightGrads, inputGrads };
+  };
+  const { fwd, weightGrads, inputGrads } = pass();
   expect(fwd.output.shape).toEqual([BATCH, ...outShape]);
-  const weightGrads = weights.map((w) => tensor(w.shape));
-  const inputGrads = def.backward({
-    params,
-    inputs,
-    weights,
-    training,
-    rng: new Rng(7),
-    output: fwd.output,
-    cache: fwd.cache,
-    gradOutput: r,
-    weightGrads,
-  });
 
   // The same calls with a recycling network's allocator whose buffers hold NaN unless zeroed: a layer that asks
   // for an overwritten array and then reads or adds into it gets a NaN, or a result off by the stale values.
@@ -177,20 +183,7 @@ function check(def: LayerDef, c: Case) {
     if (!zeroed) t.data.fill(NaN);
     return t;
   };
-  const again = def.forward({ params, inputs, weights, training, rng: new Rng(7), alloc: staleAlloc });
-  const againWeightGrads = weights.map((w) => tensor(w.shape));
-  const againInputGrads = def.backward({
-    params,
-    inputs,
-    weights,
-    training,
-    rng: new Rng(7),
-    output: again.output,
-    cache: again.cache,
-    gradOutput: r,
-    weightGrads: againWeightGrads,
-    alloc: staleAlloc,
-  });
+  const { fwd: again, weightGrads: againWeightGrads, inputGrads: againInputGrads } = pass(staleAlloc);
   expect(Array.from(again.output.data)).toEqual(Array.from(fwd.output.data));
   expect(againInputGrads.map((g) => g && Array.from(g.data))).toEqual(inputGrads.map((g) => g && Array.from(g.data)));
   expect(againWeightGrads.map((g) => Array.from(g.data))).toEqual(weightGrads.map((g) => Array.from(g.data)));
