@@ -2,6 +2,7 @@ import { referenceKernels } from './reference';
 import type { Kernels } from './types';
 
 export type { ConvGeometry, Kernels, NormGeometry, PoolGeometry } from './types';
+export type { AdamStep } from './update';
 
 let active: Kernels = referenceKernels;
 

@@ -3,6 +3,7 @@ import { gemm } from './gemm';
 import { col2im, im2col } from './im2col';
 import { reluBackward, reluForward } from './relu';
 import type { ConvGeometry, Kernels, PoolGeometry } from './types';
+import { adamUpdate, allFinite, momentumUpdate, sgdUpdate, sumParts } from './update';
 
 /**
  * Scratch space for im2col, grown on demand and reused between calls so that a training step
@@ -161,4 +162,9 @@ export const referenceKernels: Kernels = {
   avgPoolBackward,
   batchNormForward,
   batchNormBackward,
+  sumParts,
+  allFinite,
+  sgdUpdate,
+  momentumUpdate,
+  adamUpdate,
 };

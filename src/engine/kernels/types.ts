@@ -1,3 +1,5 @@
+import type { AdamStep } from './update';
+
 /**
  * The hot loops, behind one interface so that a faster backend (WebAssembly SIMD) can replace the
  * plain TypeScript reference without any layer changing. All arrays are dense, row-major.
@@ -127,4 +129,20 @@ export interface Kernels {
     dBeta: Float32Array,
     reluOutput?: Float32Array | null,
   ): void;
+
+  /**
+   * out = parts[0] + parts[1] + …, element by element in that order (so a sum never depends on which worker
+   * finished first); each part holds at least out.length values; out is overwritten. Returns whether every sum
+   * is finite.
+   */
+  sumParts(parts: readonly Float32Array[], out: Float32Array): boolean;
+  /** Whether `a` holds no NaN and no ±∞. */
+  allFinite(a: Float32Array): boolean;
+  /**
+   * The optimizers' rules (update.ts), in place on the weights w and the slots, from the gradient g (all as long
+   * as w). Computed in float64 and rounded to float32 once per stored value, on every backend alike.
+   */
+  sgdUpdate(w: Float32Array, g: Float32Array, lr: number): void;
+  momentumUpdate(w: Float32Array, g: Float32Array, v: Float32Array, lr: number, mu: number): void;
+  adamUpdate(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lr: number, s: AdamStep): void;
 }

@@ -1,3 +1,4 @@
+import { kernels } from '../kernels';
 import { BaseOptimizer } from './base';
 import type { OptimizerConfig } from './types';
 
@@ -7,6 +8,6 @@ export class Sgd extends BaseOptimizer {
     super(config, 0);
   }
   protected update(w: Float32Array, g: Float32Array, _s: Float32Array[], lr: number): void {
-    for (let i = 0; i < w.length; i++) w[i] -= lr * g[i];
+    kernels().sgdUpdate(w, g, lr);
   }
 }

@@ -108,6 +108,25 @@ export interface KernelExports {
     dGamma: number,
     dBeta: number,
   ): void;
+  /** dst[i] += src[i] for i < len. */
+  addInto(dst: number, src: number, len: number): void;
+  /** 1 when none of the n floats at a is NaN or ±∞, else 0. */
+  allFinite(a: number, n: number): number;
+  sgdUpdate(w: number, g: number, n: number, lr: number): void;
+  momentumUpdate(w: number, g: number, v: number, n: number, lr: number, mu: number): void;
+  adamUpdate(
+    w: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+    c1: number,
+    c2: number,
+  ): void;
 }
 
 const WASM_HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];

@@ -422,5 +422,81 @@ export function bindKernels(ex: KernelExports, arena: WasmArena, variant: WasmVa
       arena.read(pdg, dGamma, c);
       arena.read(pdb, dBeta, c);
     },
+
+    sumParts(parts, out) {
+      const n = out.length;
+      if (parts.length === 0) throw new Error('wasm sumParts: no parts to add');
+      parts.forEach((part, p) => need('sumParts', `parts[${p}]`, part, n, 'as many as out'));
+      arena.begin();
+      const po = arena.take(n);
+      const pp = arena.take(parts.length > 1 ? n : 0);
+      arena.commit('sumParts');
+      arena.write(po, parts[0], n);
+      for (let p = 1; p < parts.length; p++) {
+        arena.write(pp, parts[p], n);
+        ex.addInto(po, pp, n);
+      }
+      arena.read(po, out, n);
+      return ex.allFinite(po, n) !== 0;
+    },
+
+    allFinite(a) {
+      arena.begin();
+      const pa = arena.take(a.length);
+      arena.commit('allFinite');
+      arena.write(pa, a, a.length);
+      return ex.allFinite(pa, a.length) !== 0;
+    },
+
+    sgdUpdate(w, g, lr) {
+      const n = w.length;
+      need('sgdUpdate', 'g', g, n, 'as many as w');
+      arena.begin();
+      const pw = arena.take(n);
+      const pg = arena.take(n);
+      arena.commit('sgdUpdate');
+      arena.write(pw, w, n);
+      arena.write(pg, g, n);
+      ex.sgdUpdate(pw, pg, n, lr);
+      arena.read(pw, w, n);
+    },
+
+    momentumUpdate(w, g, v, lr, mu) {
+      const n = w.length;
+      need('momentumUpdate', 'g', g, n, 'as many as w');
+      need('momentumUpdate', 'v', v, n, 'as many as w');
+      arena.begin();
+      const pw = arena.take(n);
+      const pg = arena.take(n);
+      const pv = arena.take(n);
+      arena.commit('momentumUpdate');
+      arena.write(pw, w, n);
+      arena.write(pg, g, n);
+      arena.write(pv, v, n);
+      ex.momentumUpdate(pw, pg, pv, n, lr, mu);
+      arena.read(pw, w, n);
+      arena.read(pv, v, n);
+    },
+
+    adamUpdate(w, g, m, v, lr, s) {
+      const n = w.length;
+      need('adamUpdate', 'g', g, n, 'as many as w');
+      need('adamUpdate', 'm', m, n, 'as many as w');
+      need('adamUpdate', 'v', v, n, 'as many as w');
+      arena.begin();
+      const pw = arena.take(n);
+      const pg = arena.take(n);
+      const pm = arena.take(n);
+      const pv = arena.take(n);
+      arena.commit('adamUpdate');
+      arena.write(pw, w, n);
+      arena.write(pg, g, n);
+      arena.write(pm, m, n);
+      arena.write(pv, v, n);
+      ex.adamUpdate(pw, pg, pm, pv, n, lr, s.beta1, s.beta2, s.epsilon, s.c1, s.c2);
+      arena.read(pw, w, n);
+      arena.read(pm, m, n);
+      arena.read(pv, v, n);
+    },
   };
 }

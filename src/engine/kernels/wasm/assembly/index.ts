@@ -27,3 +27,5 @@ export { setConvGeometry } from './conv-geometry';
 export { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, setPoolGeometry } from './pool';
 export { batchNormBackward, batchNormForward } from './batchnorm';
 export { reluBackward, reluForward } from './elementwise';
+export { addInto } from './simd';
+export { adamUpdate, allFinite, momentumUpdate, sgdUpdate } from './update';
