@@ -2,6 +2,7 @@ import {
   argmaxRows,
   computeLoss,
   createOptimizer,
+  kernels,
   Network,
   Rng,
   sizeOf,
@@ -72,14 +73,14 @@ export class Replica {
   /** The slice [lo, hi) of the flat parameters this rank reduces and updates. */
   private readonly lo: number;
   private readonly hi: number;
+  /** Every rank's gradient over that slice, in rank order: the parts the reduction adds up. */
+  private readonly slices: Float32Array[];
   /**
-   * Private arrays for that slice: the summed gradient, one rank's gradient on its way in, the weights being
-   * updated, and the weights before the update (to put back if the step diverges). V8 loops over shared
-   * memory run up to three times slower than over private memory, so the reduction copies the slice in and
-   * out (a memcpy each) and loops only over these.
+   * Private arrays for that slice: the summed gradient, the weights being updated, and the weights before the
+   * update (to put back if the step diverges). The kernels copy the shared slices in with a memcpy each and loop
+   * only over private memory (V8 loops over shared memory run up to three times slower).
    */
   private readonly sum: Float32Array;
-  private readonly incoming: Float32Array;
   private readonly work: Float32Array;
   private readonly backup: Float32Array;
 
@@ -113,8 +114,8 @@ export class Replica {
     const [lo, hi] = ownedRange(total, threads, rank);
     this.lo = lo;
     this.hi = hi;
+    this.slices = this.regions.map((region) => region.subarray(lo, hi));
     this.sum = new Float32Array(hi - lo);
-    this.incoming = new Float32Array(hi - lo);
     this.work = new Float32Array(hi - lo);
     this.backup = new Float32Array(hi - lo);
     layout.slots.forEach((slot, k) => {
@@ -215,20 +216,17 @@ export class Replica {
    * (and then writes nothing).
    */
   private reduceAndUpdate(learningRate: number | undefined): boolean {
-    const { lo, hi, sum, incoming, work } = this;
-    sum.set(this.regions[0].subarray(lo, hi));
-    for (let r = 1; r < this.threads; r++) {
-      incoming.set(this.regions[r].subarray(lo, hi));
-      for (let i = 0; i < sum.length; i++) sum[i] += incoming[i];
-    }
+    const { lo, hi, sum, work } = this;
     const ctl = this.shared.control;
+    const k = kernels();
     let wrote = false;
-    if (!allFinite(sum)) Atomics.compareExchange(ctl, CONTROL.diverged, DIVERGENCE.none, DIVERGENCE.gradient);
-    else {
+    if (!k.sumParts(this.slices, sum)) {
+      Atomics.compareExchange(ctl, CONTROL.diverged, DIVERGENCE.none, DIVERGENCE.gradient);
+    } else {
       this.backup.set(this.shared.weights.subarray(lo, hi));
       work.set(this.backup);
       this.optimizer.step(this.owned, learningRate);
-      if (!allFinite(work)) Atomics.compareExchange(ctl, CONTROL.diverged, DIVERGENCE.none, DIVERGENCE.weights);
+      if (!k.allFinite(work)) Atomics.compareExchange(ctl, CONTROL.diverged, DIVERGENCE.none, DIVERGENCE.weights);
       else {
         this.shared.weights.set(work, lo);
         wrote = true;
@@ -313,11 +311,4 @@ export class Replica {
     }
     this.optimizer.setState({ step: state.step, slots });
   }
-}
-
-/** True when `a` holds no NaN or infinity: x · 0 is 0 for every finite x and NaN otherwise. */
-function allFinite(a: Float32Array): boolean {
-  let probe = 0;
-  for (let i = 0; i < a.length; i++) probe += a[i] * 0;
-  return probe === 0;
 }
