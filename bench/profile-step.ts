@@ -3,8 +3,8 @@
  * graphs (batch 32, one thread, the WebAssembly kernels), medians over --steps steps after warm-up, with the
  * convolutions' and dense layers' GFLOPS. Profile before optimising.
  *
- * A batch norm that a training pass runs with the ReLU after it (engine/fusion.ts) carries the pair's time; the ReLU's
- * row then shows nothing.
+ * A batch norm or convolution that a training pass runs with the ReLU after it (engine/fusion.ts) carries the
+ * pair's time; the ReLU's row then shows nothing.
  *
  * Convolutions also show their two backward passes apart (dW: kernel gradient, dX: input gradient), each with its own
  * GFLOPS, against forward's. Relaxed SIMD (the fused multiply-add build the app and `npm run bench` use) needs the
@@ -91,7 +91,7 @@ for (const node of net.graph.nodes) {
       current = undefined;
       return r;
     },
-    // A batch norm fused with its ReLU (engine/fusion.ts) runs these instead; the pair's time is this node's.
+    // A layer fused with its ReLU (engine/fusion.ts) runs these instead; the pair's time is this node's.
     ...(def.withRelu
       ? {
           withRelu: {

@@ -2,10 +2,11 @@ import type { CompiledGraph } from './graph';
 
 /**
  * Which nodes a training step runs together with the ReLU after them: node → that ReLU's id. A node qualifies
- * when its layer offers `withRelu` (batch norm does) and a ReLU is the only reader of its output, so nothing but
- * the ReLU ever needs the output in between. Fused, the pair is one kernel call each way instead of two: the
- * WebAssembly kernels then copy the activation out of their memory and back in once less per pass (batch norm
- * and ReLU at 28×28 were a sixth of a fashion-3conv step, mostly copying).
+ * when its layer offers `withRelu` (batch norm and convolution do) and a ReLU is the only reader of its output,
+ * so nothing but the ReLU ever needs the output in between. Fused, the pair is one kernel call each way instead
+ * of two: the WebAssembly kernels then copy the activation out of their memory and back in once less per pass
+ * (batch norm and ReLU at 28×28 were a sixth of a fashion-3conv step, mostly copying; LeNet-5's two ReLUs after
+ * its convolutions a tenth of its step).
  *
  * Only training passes fuse: inference traces keep every node's output for the inspector and the exports.
  */

@@ -13,13 +13,47 @@ import {
 } from '../../src/engine';
 import { reluFusions } from '../../src/engine/fusion';
 import { createWasmKernels } from '../../src/engine/kernels/wasm';
-import { parseGraph } from '../../src/shared/graph';
+import { parseGraph, type Graph } from '../../src/shared/graph';
 import { flat } from '../helpers/examples';
 import { chain, dag } from '../helpers/graphs';
 
-const fashion3 = parseGraph(
-  JSON.parse(readFileSync(new URL('../../resources/templates/fashion-3conv.json', import.meta.url), 'utf8')),
-  'fashion-3conv.json',
+const template = (name: string) =>
+  parseGraph(JSON.parse(readFileSync(new URL(`../../resources/templates/${name}`, import.meta.url), 'utf8')), name);
+const fashion3 = template('fashion-3conv.json');
+const lenet5 = template('lenet5.json');
+/**
+ * Convolutions into ReLUs off the templates' beaten path: grouped (groups 2), strided with 'same' padding (the
+ * input gradient by phases), and one whose ReLU's output a second reader shares (so it is not fused).
+ */
+const convs = dag(
+  [
+    ['input', 'input', { channels: 1, height: 28, width: 28 }],
+    ['c1', 'conv2d', { filters: 4, kernelH: 3, kernelW: 3, padding: 'same' }],
+    ['r1', 'relu'],
+    ['c2', 'conv2d', { filters: 4, kernelH: 3, kernelW: 3, padding: 'same', groups: 2 }],
+    ['r2', 'relu'],
+    ['c3', 'conv2d', { filters: 6, kernelH: 3, kernelW: 3, stride: 2, padding: 'same', bias: false }],
+    ['r3', 'relu'],
+    ['c4', 'conv2d', { filters: 6, kernelH: 1, kernelW: 1 }],
+    ['r4', 'relu'],
+    ['add', 'add'],
+    ['flat', 'flatten'],
+    ['out', 'dense', { units: 10 }],
+  ],
+  [
+    ['input', 'c1'],
+    ['c1', 'r1'],
+    ['r1', 'c2'],
+    ['c2', 'r2'],
+    ['r2', 'c3'],
+    ['c3', 'r3'],
+    ['r3', 'c4'],
+    ['c4', 'r4'],
+    ['r4', 'add', 0],
+    ['c3', 'add', 1],
+    ['add', 'flat'],
+    ['flat', 'out'],
+  ],
 );
 
 /** A small image batch of 28×28 noise (odd-sized planes reach the kernels' scalar tails too). */
@@ -34,8 +68,8 @@ function batch(n: number, seed: number): { x: Tensor; labels: Int32Array } {
  * Three Adam steps on a recycling network, fused or not: the losses, every weight after the steps, and the last
  * step's weight and input gradients, as plain numbers for exact comparison.
  */
-function train(fuse: boolean) {
-  const net = new Network(fashion3, 5);
+function train(graph: Graph, fuse: boolean) {
+  const net = new Network(graph, 5);
   net.fuseLayers(fuse);
   net.useWorkspace();
   const optimizer = createOptimizer({ kind: 'adam', learningRate: 0.01 });
@@ -56,7 +90,27 @@ function train(fuse: boolean) {
   return { losses, weights: flat(net.getWeights()), grads, inputGrad, fused };
 }
 
+/** Training without the input gradient, as the workers train: the first convolution then skips its dx. */
+function trainWithoutInputGrad(graph: Graph, fuse: boolean) {
+  const net = new Network(graph, 5);
+  net.fuseLayers(fuse);
+  net.useWorkspace();
+  const b = batch(4, 11);
+  const trace = net.forward(b.x, { training: true, rng: new Rng(9) });
+  const { grad, from } = computeLoss(net, trace, b, 'cross_entropy');
+  net.backward(trace, grad, from, { inputGrad: false });
+  return net.params.map((p) => Array.from(p.grad.data));
+}
+
 describe('which layers a training pass fuses with the ReLU after them', () => {
+  it("LeNet-5's two convolutions, each with its ReLU (dense layers are not fused)", () => {
+    expect(Object.fromEntries(reluFusions(compileGraph(lenet5)))).toEqual({ conv1: 'relu1', conv2: 'relu2' });
+  });
+
+  it('a grouped and a strided convolution too, but not one whose output a second node reads', () => {
+    expect(Object.fromEntries(reluFusions(compileGraph(convs)))).toEqual({ c1: 'r1', c2: 'r2', c4: 'r4' });
+  });
+
   it("fashion-3conv's three batch norms, each with its ReLU", () => {
     expect(Object.fromEntries(reluFusions(compileGraph(fashion3)))).toEqual({
       bn1: 'relu1',
@@ -92,24 +146,34 @@ describe('which layers a training pass fuses with the ReLU after them', () => {
   });
 });
 
+const cases = [
+  { name: 'batch norm and ReLU (fashion-3conv)', graph: fashion3, pairs: ['bn1', 'bn2', 'bn3'] },
+  { name: 'convolution and ReLU (LeNet-5)', graph: lenet5, pairs: ['conv1', 'conv2'] },
+  { name: 'grouped, strided and 1×1 convolutions and ReLU', graph: convs, pairs: ['c1', 'c2', 'c4'] },
+];
+
 for (const backend of ['reference', 'wasm'] as const) {
-  describe(`fused batch norm and ReLU, ${backend} kernels`, () => {
+  describe(`fused layers and ReLU, ${backend} kernels`, () => {
     afterAll(() => useKernels(referenceKernels));
 
-    it('trains to exactly the bits the two layers give apart', async () => {
-      useKernels(backend === 'wasm' ? await createWasmKernels() : referenceKernels);
-      const fused = train(true);
-      const apart = train(false);
-      // Not vacuous: the fused run did fuse, the other did not.
-      expect(fused.fused).toEqual(['bn1', 'bn2', 'bn3']);
-      expect(apart.fused).toEqual([]);
-      expect(fused.losses).toEqual(apart.losses);
-      expect(fused.weights).toEqual(apart.weights);
-      expect(fused.grads).toEqual(apart.grads);
-      expect(fused.inputGrad).toEqual(apart.inputGrad);
-      // The steps moved the weights: equal because fused is right, not because nothing happened.
-      expect(fused.weights).not.toEqual(flat(new Network(fashion3, 5).getWeights()));
-    });
+    for (const { name, graph, pairs } of cases) {
+      it(`${name}: trains to exactly the bits the layers give apart`, async () => {
+        useKernels(backend === 'wasm' ? await createWasmKernels() : referenceKernels);
+        const fused = train(graph, true);
+        const apart = train(graph, false);
+        // Not vacuous: the fused run did fuse, the other did not.
+        expect(fused.fused).toEqual(pairs);
+        expect(apart.fused).toEqual([]);
+        expect(fused.losses).toEqual(apart.losses);
+        expect(fused.weights).toEqual(apart.weights);
+        expect(fused.grads).toEqual(apart.grads);
+        expect(fused.inputGrad).toEqual(apart.inputGrad);
+        // The steps moved the weights: equal because fused is right, not because nothing happened.
+        expect(fused.weights).not.toEqual(flat(new Network(graph, 5).getWeights()));
+        // And as the workers train, without the input's gradient.
+        expect(trainWithoutInputGrad(graph, true)).toEqual(trainWithoutInputGrad(graph, false));
+      });
+    }
 
     it('keeps every output in inference passes, and the batch norm output a pass stops at', async () => {
       useKernels(backend === 'wasm' ? await createWasmKernels() : referenceKernels);

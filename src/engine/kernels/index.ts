@@ -1,7 +1,7 @@
 import { referenceKernels } from './reference';
 import type { Kernels } from './types';
 
-export type { ConvGeometry, Kernels, NormGeometry, PoolGeometry } from './types';
+export type { ConvGeometry, Kernels, NormGeometry, PoolGeometry, ReluGate } from './types';
 export type { AdamStep } from './update';
 
 let active: Kernels = referenceKernels;

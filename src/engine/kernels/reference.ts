@@ -2,7 +2,7 @@ import { batchNormBackward, batchNormForward } from './batchnorm';
 import { gemm } from './gemm';
 import { col2im, im2col } from './im2col';
 import { reluBackward, reluForward } from './relu';
-import type { ConvGeometry, Kernels, PoolGeometry } from './types';
+import type { ConvGeometry, Kernels, PoolGeometry, ReluGate } from './types';
 import { adamUpdate, allFinite, momentumUpdate, sgdUpdate, sumParts } from './update';
 
 /**
@@ -15,6 +15,12 @@ function colBuffer(size: number): Float32Array {
   if (scratch.length < size) scratch = new Float32Array(size);
   return scratch.length === size ? scratch : scratch.subarray(0, size);
 }
+let gate = new Float32Array(0);
+/** Where a ReLU-gated dy goes when the caller does not want it back. */
+function gateBuffer(size: number): Float32Array {
+  if (gate.length < size) gate = new Float32Array(size);
+  return gate.subarray(0, size);
+}
 function colBuffer2(size: number): Float32Array {
   if (scratch2.length < size) scratch2 = new Float32Array(size);
   return scratch2.length === size ? scratch2 : scratch2.subarray(0, size);
@@ -26,6 +32,7 @@ function conv2dForward(
   kernel: Float32Array,
   bias: Float32Array | null,
   y: Float32Array,
+  relu = false,
 ): void {
   const ckk = g.c * g.kh * g.kw;
   const ohw = g.oh * g.ow;
@@ -41,6 +48,10 @@ function conv2dForward(
         for (let i = f * ohw, e = i + ohw; i < e; i++) out[i] += b;
       }
     }
+  }
+  if (relu) {
+    const all = y.subarray(0, g.n * g.f * ohw);
+    reluForward(all, all);
   }
 }
 
@@ -62,9 +73,16 @@ function conv2dBackwardFilter(
   dy: Float32Array,
   dKernel: Float32Array,
   dBias: Float32Array | null,
+  relu: ReluGate | null = null,
 ): void {
   const ckk = g.c * g.kh * g.kw;
   const ohw = g.oh * g.ow;
+  if (relu) {
+    const count = g.n * g.f * ohw;
+    const gated = relu.gated ?? gateBuffer(count);
+    reluBackward(relu.output, dy.subarray(0, count), gated);
+    dy = gated;
+  }
   const col = colBuffer2(ckk * ohw);
   for (let n = 0; n < g.n; n++) {
     im2col(g, x, n * g.c * g.h * g.w, col);

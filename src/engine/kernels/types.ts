@@ -42,6 +42,12 @@ export interface NormGeometry {
   epsilon: number;
 }
 
+/** A convolution's backward through the ReLU after it: that ReLU's output, and where the gated dy goes (or null). */
+export interface ReluGate {
+  output: Float32Array;
+  gated: Float32Array | null;
+}
+
 /**
  * Every output array (y, dx, argmax, and C when not accumulating) is written whole: its contents on entry are
  * never read, so layers hand kernels recycled buffers without zero-filling them (allocateOverwritten). Only
@@ -64,23 +70,32 @@ export interface Kernels {
     c: Float32Array,
     accumulate: boolean,
   ): void;
-  /** y[n,f,oh,ow] = sum over c,kh,kw of x · kernel, plus bias when given. Kernel is [f,c,kh,kw]. */
+  /**
+   * y[n,f,oh,ow] = sum over c,kh,kw of x · kernel, plus bias when given. Kernel is [f,c,kh,kw]. With `relu`,
+   * y = max(that, 0) as reluForward computes it: a convolution followed by a ReLU (engine/fusion.ts).
+   */
   conv2dForward(
     g: ConvGeometry,
     x: Float32Array,
     kernel: Float32Array,
     bias: Float32Array | null,
     y: Float32Array,
+    relu?: boolean,
   ): void;
   /** dx[n,c,h,w] = gradient of the loss with respect to the input (overwritten). */
   conv2dBackwardInput(g: ConvGeometry, dy: Float32Array, kernel: Float32Array, dx: Float32Array): void;
-  /** dKernel += gradient with respect to the kernel; dBias += sum of dy over batch and space. */
+  /**
+   * dKernel += gradient with respect to the kernel; dBias += sum of dy over batch and space. With `relu`, dy is
+   * the gradient of a ReLU after the convolution and relu.output that ReLU's output: dy is first gated by it as
+   * reluBackward does, and the gated dy is written into relu.gated when given (for conv2dBackwardInput).
+   */
   conv2dBackwardFilter(
     g: ConvGeometry,
     x: Float32Array,
     dy: Float32Array,
     dKernel: Float32Array,
     dBias: Float32Array | null,
+    relu?: ReluGate | null,
   ): void;
   /** y = max over each window; argmax[i] = flat input index of the winner (-1 when the window is all padding). */
   maxPoolForward(g: PoolGeometry, x: Float32Array, y: Float32Array, argmax: Int32Array): void;

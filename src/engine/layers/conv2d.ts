@@ -1,9 +1,9 @@
 import { kernels, type ConvGeometry } from '../kernels';
-import type { Shape } from '../tensor';
+import type { Shape, Tensor } from '../tensor';
 import { allocateOverwritten, defineLayer } from './define';
 import { droppedNotice, outputSize, requireImage } from './geometry';
 import { groupedBackwardFilter, groupedBackwardInput, groupedForward } from './grouped';
-import { ShapeError } from './types';
+import { ShapeError, type BackwardArgs, type ForwardArgs, type ForwardResult } from './types';
 
 type Conv2dParams = {
   filters: number;
@@ -118,31 +118,60 @@ export default defineLayer<Conv2dParams>({
       ? [...specs, { name: 'bias', shape: [p.filters], init: 'zeros', trainable: true, fanIn, fanOut }]
       : [...specs];
   },
-  forward(args) {
-    const [x] = args.inputs;
-    const { weights, params: p } = args;
-    const g = geometry(x.shape.slice(1), p, x.shape[0]);
-    const y = allocateOverwritten(args, [g.n, p.filters, g.oh, g.ow]);
-    const bias = p.bias ? weights[1].data : null;
-    if (p.groups === 1) kernels().conv2dForward(g, x.data, weights[0].data, bias, y.data);
-    else groupedForward(g, p.groups, x.data, weights[0].data, bias, y.data);
-    return { output: y };
-  },
-  backward(args) {
-    const [x] = args.inputs;
-    const { weights, weightGrads, gradOutput, params: p } = args;
-    const g = geometry(x.shape.slice(1), p, x.shape[0]);
-    const dBias = p.bias ? weightGrads[1].data : null;
-    if (p.groups === 1) kernels().conv2dBackwardFilter(g, x.data, gradOutput.data, weightGrads[0].data, dBias);
-    else groupedBackwardFilter(g, p.groups, x.data, gradOutput.data, weightGrads[0].data, dBias);
-    // The first convolution's input is the image: nobody needs that gradient while training.
-    if (args.needInputGrads?.[0] === false) return [null];
-    const dx = allocateOverwritten(args, x.shape);
-    if (p.groups === 1) kernels().conv2dBackwardInput(g, gradOutput.data, weights[0].data, dx.data);
-    else groupedBackwardInput(g, p.groups, gradOutput.data, weights[0].data, dx.data);
-    return [dx];
+  forward: (args) => forward(args, false),
+  backward: (args) => backward(args, false),
+  withRelu: {
+    forward: (args) => forward(args, true),
+    backward: (args) => backward(args, true),
   },
   macs([input], out, p) {
     return (out[0] * out[1] * out[2] * input[0] * p.kernelH * p.kernelW) / p.groups;
   },
 });
+
+/** y = conv(x) + bias, or max(that, 0) with `relu` (withRelu: the output is then the ReLU's). */
+function forward(args: ForwardArgs<Conv2dParams>, relu: boolean): ForwardResult {
+  const [x] = args.inputs;
+  const { weights, params: p } = args;
+  const g = geometry(x.shape.slice(1), p, x.shape[0]);
+  const y = allocateOverwritten(args, [g.n, p.filters, g.oh, g.ow]);
+  const bias = p.bias ? weights[1].data : null;
+  if (p.groups === 1) kernels().conv2dForward(g, x.data, weights[0].data, bias, y.data, relu);
+  else {
+    groupedForward(g, p.groups, x.data, weights[0].data, bias, y.data);
+    if (relu) kernels().reluForward(y.data, y.data);
+  }
+  return { output: y };
+}
+
+/**
+ * With `relu`, `output` and `gradOutput` are the ReLU's: dy is gated by that output first, inside the kernel
+ * gradient's call, which hands the gated dy back only when the input gradient needs it too.
+ */
+function backward(args: BackwardArgs<Conv2dParams>, relu: boolean): (Tensor | null)[] {
+  const [x] = args.inputs;
+  const { weights, weightGrads, params: p } = args;
+  const g = geometry(x.shape.slice(1), p, x.shape[0]);
+  const dBias = p.bias ? weightGrads[1].data : null;
+  // The first convolution's input is the image: nobody needs that gradient while training.
+  const needDx = args.needInputGrads?.[0] !== false;
+  let dy = args.gradOutput.data;
+  if (p.groups === 1) {
+    const gated = relu && needDx ? allocateOverwritten(args, args.gradOutput.shape).data : null;
+    const gate = relu ? { output: args.output.data, gated } : null;
+    kernels().conv2dBackwardFilter(g, x.data, dy, weightGrads[0].data, dBias, gate);
+    if (gated) dy = gated;
+  } else {
+    if (relu) {
+      const gated = allocateOverwritten(args, args.gradOutput.shape).data;
+      kernels().reluBackward(args.output.data, dy, gated);
+      dy = gated;
+    }
+    groupedBackwardFilter(g, p.groups, x.data, dy, weightGrads[0].data, dBias);
+  }
+  if (!needDx) return [null];
+  const dx = allocateOverwritten(args, x.shape);
+  if (p.groups === 1) kernels().conv2dBackwardInput(g, dy, weights[0].data, dx.data);
+  else groupedBackwardInput(g, p.groups, dy, weights[0].data, dx.data);
+  return [dx];
+}

@@ -183,7 +183,7 @@ export function bindKernels(ex: KernelExports, arena: WasmArena, variant: WasmVa
       arena.read(pc, c, m * n);
     },
 
-    conv2dForward(g, x, kernel, bias, y) {
+    conv2dForward(g, x, kernel, bias, y, relu = false) {
       const { ckk, ohw } = conv('conv2dForward', g);
       const xs = g.n * g.c * g.h * g.w;
       const ys = g.n * g.f * ohw;
@@ -202,6 +202,8 @@ export function bindKernels(ex: KernelExports, arena: WasmArena, variant: WasmVa
       arena.write(pk, kernel, g.f * ckk);
       if (bias) arena.write(pbias, bias, g.f);
       ex.conv2dForward(px, pk, pbias, bias ? 1 : 0, py, col);
+      // The ReLU after it runs in place while y is still in the module: one copy out instead of out, in and out.
+      if (relu) ex.reluForward(py, py, ys);
       arena.read(py, y, ys);
     },
 
@@ -226,7 +228,7 @@ export function bindKernels(ex: KernelExports, arena: WasmArena, variant: WasmVa
       arena.read(pdx, dx, xs);
     },
 
-    conv2dBackwardFilter(g, x, dy, dKernel, dBias) {
+    conv2dBackwardFilter(g, x, dy, dKernel, dBias, relu = null) {
       const { ckk, ohw } = conv('conv2dBackwardFilter', g);
       const xs = g.n * g.c * g.h * g.w;
       const ys = g.n * g.f * ohw;
@@ -234,15 +236,24 @@ export function bindKernels(ex: KernelExports, arena: WasmArena, variant: WasmVa
       need('conv2dBackwardFilter', 'dy', dy, ys, 'n·f·oh·ow');
       need('conv2dBackwardFilter', 'dKernel', dKernel, g.f * ckk, 'f·c·kh·kw');
       if (dBias) need('conv2dBackwardFilter', 'dBias', dBias, g.f, 'one per filter');
+      if (relu) need('conv2dBackwardFilter', 'relu.output', relu.output, ys, 'n·f·oh·ow');
+      if (relu?.gated) need('conv2dBackwardFilter', 'relu.gated', relu.gated, ys, 'n·f·oh·ow');
       arena.begin();
       const px = arena.take(xs);
       const pdy = arena.take(ys);
       const pdk = arena.take(g.f * ckk);
       const pdb = arena.take(dBias ? g.f : 0);
+      const pr = arena.take(relu ? ys : 0);
       const col = arena.take(ex.conv2dBackwardFilterScratch());
       arena.commit('conv2dBackwardFilter');
       arena.write(px, x, xs);
       arena.write(pdy, dy, ys);
+      if (relu) {
+        // The ReLU's backward gates dy in place, inside the module: its dx never goes out and back in.
+        arena.write(pr, relu.output, ys);
+        ex.reluBackward(pr, pdy, pdy, ys);
+        if (relu.gated) arena.read(pdy, relu.gated, ys);
+      }
       arena.write(pdk, dKernel, g.f * ckk);
       if (dBias) arena.write(pdb, dBias, g.f);
       ex.conv2dBackwardFilter(px, pdy, pdk, pdb, dBias ? 1 : 0, col);
