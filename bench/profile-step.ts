@@ -102,9 +102,11 @@ for (const node of net.graph.nodes) {
               return r;
             },
             backward: (a) => {
+              current = node.id;
               const t0 = now();
               const r = def.withRelu!.backward(a);
               t.bwd.push(now() - t0);
+              current = undefined;
               return r;
             },
           },
