@@ -262,6 +262,11 @@ describe('wasm convolution matches the reference', () => {
 const FILTER_GRADS: [string, ConvGeometry, 'direct' | 'im2col'][] = [
   ['VGG conv1: c=3 32×32 f=32 k=3 s=1 same', convGeometry(2, 3, 32, 32, 32, 3, 3, 1, [1, 1, 1, 1]), 'direct'],
   ['c=1 28×28 f=16 k=3 s=1 same (fashion conv1)', convGeometry(2, 1, 28, 28, 16, 3, 3, 1, [1, 1, 1, 1]), 'direct'],
+  [
+    'c=1 28×28 f=6 k=5 s=1 pad 2 (LeNet conv1: tiles of 4 and 2 filters)',
+    convGeometry(2, 1, 28, 28, 6, 5, 5, 1, [2, 2, 2, 2]),
+    'direct',
+  ],
   ['c=3 16×16 f=8 k=3 s=2 pad 1 (even size)', convGeometry(2, 3, 16, 16, 8, 3, 3, 2, [1, 1, 1, 1]), 'direct'],
   [
     'c=1 15×17 f=5 k=3 s=2 same (pad top/left 1, bottom/right 1)',

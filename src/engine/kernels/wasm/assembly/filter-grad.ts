@@ -103,7 +103,7 @@ function copyPhases(xi: usize, planes: usize): void {
 }
 
 /**
- * `rows` (4 or 1) filters × `taps` (2 or 1) taps over one image. `dyb` is the first filter's padded dy, `plane` the
+ * `rows` (4, 2 or 1) filters × `taps` (2 or 1) taps over one image. `dyb` is the first filter's padded dy, `plane` the
  * bytes between filters' padded dy; `x` the padded image; `o0`, `o1` the taps' byte offsets in it; `acc` the partial
  * sums of (first filter, first tap), `accRow` the bytes between filters' partial sums.
  */
@@ -123,10 +123,10 @@ function gradTile(
   let a01 = taps > 1 ? v128.load(acc, 16) : a00;
   let a10 = rows > 1 ? v128.load(acc + accRow) : a00;
   let a11 = rows > 1 && taps > 1 ? v128.load(acc + accRow, 16) : a00;
-  let a20 = rows > 1 ? v128.load(acc + 2 * accRow) : a00;
-  let a21 = rows > 1 && taps > 1 ? v128.load(acc + 2 * accRow, 16) : a00;
-  let a30 = rows > 1 ? v128.load(acc + 3 * accRow) : a00;
-  let a31 = rows > 1 && taps > 1 ? v128.load(acc + 3 * accRow, 16) : a00;
+  let a20 = rows > 2 ? v128.load(acc + 2 * accRow) : a00;
+  let a21 = rows > 2 && taps > 1 ? v128.load(acc + 2 * accRow, 16) : a00;
+  let a30 = rows > 2 ? v128.load(acc + 3 * accRow) : a00;
+  let a31 = rows > 2 && taps > 1 ? v128.load(acc + 3 * accRow, 16) : a00;
   const rowBytes = (<usize>OWP) << 2;
   const xRowBytes = (<usize>RSX) << 2;
   // FLAT: the whole padded map as one row (dy and the image share the row stride).
@@ -153,6 +153,8 @@ function gradTile(
         const d1 = v128.load(q1);
         a10 = madd(d1, x0, a10);
         if (taps > 1) a11 = madd(d1, x1, a11);
+      }
+      if (rows > 2) {
         const d2 = v128.load(q2);
         a20 = madd(d2, x0, a20);
         if (taps > 1) a21 = madd(d2, x1, a21);
@@ -166,10 +168,12 @@ function gradTile(
   if (taps > 1) v128.store(acc, a01, 16);
   if (rows > 1) {
     v128.store(acc + accRow, a10);
+    if (taps > 1) v128.store(acc + accRow, a11, 16);
+  }
+  if (rows > 2) {
     v128.store(acc + 2 * accRow, a20);
     v128.store(acc + 3 * accRow, a30);
     if (taps > 1) {
-      v128.store(acc + accRow, a11, 16);
       v128.store(acc + 2 * accRow, a21, 16);
       v128.store(acc + 3 * accRow, a31, 16);
     }
@@ -213,8 +217,10 @@ export function directBackwardFilter(
         copyRun(dyPad + ((<usize>(f * DYP + r * OWP)) << 2), dyi + ((<usize>((f * OH + r) * OW)) << 2), OW);
       }
     }
+    // Tiles of 4 filters, then 2, then 1 (LeNet's 6 filters: 4 + 2). Each (filter, tap) keeps its own accumulator
+    // over the same pixels in the same order whatever the tile, so the tile sizes change the speed, not the sums.
     for (let f = 0; f < F;) {
-      const four = F - f >= 4;
+      const rows = F - f >= 4 ? 4 : F - f >= 2 ? 2 : 1;
       const dyb = dyPad + <usize>f * plane;
       const accF = partial + <usize>f * accRow;
       let p = 0;
@@ -223,20 +229,23 @@ export function directBackwardFilter(
         const o1 = <usize>load<i32>(offsets + ((<usize>(p + 1)) << 2));
         const acc = accF + ((<usize>p) << 4);
         if (FLAT) {
-          if (four) inline.always(gradTile(4, 2, true, dyb, plane, padded, o0, o1, acc, accRow));
+          if (rows == 4) inline.always(gradTile(4, 2, true, dyb, plane, padded, o0, o1, acc, accRow));
+          else if (rows == 2) inline.always(gradTile(2, 2, true, dyb, plane, padded, o0, o1, acc, accRow));
           else inline.always(gradTile(1, 2, true, dyb, plane, padded, o0, o1, acc, accRow));
         } else {
-          if (four) inline.always(gradTile(4, 2, false, dyb, plane, padded, o0, o1, acc, accRow));
+          if (rows == 4) inline.always(gradTile(4, 2, false, dyb, plane, padded, o0, o1, acc, accRow));
+          else if (rows == 2) inline.always(gradTile(2, 2, false, dyb, plane, padded, o0, o1, acc, accRow));
           else inline.always(gradTile(1, 2, false, dyb, plane, padded, o0, o1, acc, accRow));
         }
       }
       if (p < KT) {
         const o0 = <usize>load<i32>(offsets + ((<usize>p) << 2));
         const acc = accF + ((<usize>p) << 4);
-        if (four) inline.always(gradTile(4, 1, FLAT, dyb, plane, padded, o0, o0, acc, accRow));
+        if (rows == 4) inline.always(gradTile(4, 1, FLAT, dyb, plane, padded, o0, o0, acc, accRow));
+        else if (rows == 2) inline.always(gradTile(2, 1, FLAT, dyb, plane, padded, o0, o0, acc, accRow));
         else inline.always(gradTile(1, 1, FLAT, dyb, plane, padded, o0, o0, acc, accRow));
       }
-      f += four ? 4 : 1;
+      f += rows;
     }
     if (hasBias) {
       for (let f = 0; f < F; f++) {
