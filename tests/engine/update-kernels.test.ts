@@ -121,6 +121,12 @@ describe('summing the workers’ gradients and finding what is not finite', () =
     }
   });
 
+  it('refuses an empty list of parts on every backend', () => {
+    for (const k of [referenceKernels, ...backends]) {
+      expect(() => k.sumParts([], new Float32Array(4)), k.name).toThrow(/sumParts: no parts to add/);
+    }
+  });
+
   it('reads a part from shared memory, as the workers’ gradient regions are', () => {
     const shared = new Float32Array(new SharedArrayBuffer(4 * 40));
     shared.set(values(40));

@@ -18,6 +18,7 @@ export interface AdamStep {
 
 /** out = parts[0] + parts[1] + … in that order (float32 sums); returns whether every sum is finite. */
 export function sumParts(parts: readonly Float32Array[], out: Float32Array): boolean {
+  if (parts.length === 0) throw new Error('sumParts: no parts to add');
   out.set(parts[0].subarray(0, out.length));
   for (let p = 1; p < parts.length; p++) {
     const part = parts[p];
