@@ -162,6 +162,33 @@ export function bindKernels(ex: KernelExports, arena: WasmArena, variant: WasmVa
     return true;
   };
 
+  /**
+   * An optimizer's rule: the weights w, the gradient g and the rule's slots (all as long as w) are copied in, `run`
+   * gets their addresses, and w and the slots, which the rule updates, are copied back out.
+   */
+  const update = (
+    op: string,
+    w: Float32Array,
+    g: Float32Array,
+    slots: [name: string, values: Float32Array][],
+    run: (pw: number, pg: number, ps: number[]) => void,
+  ): void => {
+    const n = w.length;
+    need(op, 'g', g, n, 'as many as w');
+    for (const [name, values] of slots) need(op, name, values, n, 'as many as w');
+    arena.begin();
+    const pw = arena.take(n);
+    const pg = arena.take(n);
+    const ps = slots.map(() => arena.take(n));
+    arena.commit(op);
+    arena.write(pw, w, n);
+    arena.write(pg, g, n);
+    slots.forEach(([, values], i) => arena.write(ps[i], values, n));
+    run(pw, pg, ps);
+    arena.read(pw, w, n);
+    slots.forEach(([, values], i) => arena.read(ps[i], values, n));
+  };
+
   return {
     name: `wasm-${variant}`,
     variant,
@@ -460,54 +487,24 @@ export function bindKernels(ex: KernelExports, arena: WasmArena, variant: WasmVa
     },
 
     sgdUpdate(w, g, lr) {
-      const n = w.length;
-      need('sgdUpdate', 'g', g, n, 'as many as w');
-      arena.begin();
-      const pw = arena.take(n);
-      const pg = arena.take(n);
-      arena.commit('sgdUpdate');
-      arena.write(pw, w, n);
-      arena.write(pg, g, n);
-      ex.sgdUpdate(pw, pg, n, lr);
-      arena.read(pw, w, n);
+      update('sgdUpdate', w, g, [], (pw, pg) => ex.sgdUpdate(pw, pg, w.length, lr));
     },
 
     momentumUpdate(w, g, v, lr, mu) {
-      const n = w.length;
-      need('momentumUpdate', 'g', g, n, 'as many as w');
-      need('momentumUpdate', 'v', v, n, 'as many as w');
-      arena.begin();
-      const pw = arena.take(n);
-      const pg = arena.take(n);
-      const pv = arena.take(n);
-      arena.commit('momentumUpdate');
-      arena.write(pw, w, n);
-      arena.write(pg, g, n);
-      arena.write(pv, v, n);
-      ex.momentumUpdate(pw, pg, pv, n, lr, mu);
-      arena.read(pw, w, n);
-      arena.read(pv, v, n);
+      update('momentumUpdate', w, g, [['v', v]], (pw, pg, [pv]) => ex.momentumUpdate(pw, pg, pv, w.length, lr, mu));
     },
 
     adamUpdate(w, g, m, v, lr, s) {
-      const n = w.length;
-      need('adamUpdate', 'g', g, n, 'as many as w');
-      need('adamUpdate', 'm', m, n, 'as many as w');
-      need('adamUpdate', 'v', v, n, 'as many as w');
-      arena.begin();
-      const pw = arena.take(n);
-      const pg = arena.take(n);
-      const pm = arena.take(n);
-      const pv = arena.take(n);
-      arena.commit('adamUpdate');
-      arena.write(pw, w, n);
-      arena.write(pg, g, n);
-      arena.write(pm, m, n);
-      arena.write(pv, v, n);
-      ex.adamUpdate(pw, pg, pm, pv, n, lr, s.beta1, s.beta2, s.epsilon, s.c1, s.c2);
-      arena.read(pw, w, n);
-      arena.read(pm, m, n);
-      arena.read(pv, v, n);
+      update(
+        'adamUpdate',
+        w,
+        g,
+        [
+          ['m', m],
+          ['v', v],
+        ],
+        (pw, pg, [pm, pv]) => ex.adamUpdate(pw, pg, pm, pv, w.length, lr, s.beta1, s.beta2, s.epsilon, s.c1, s.c2),
+      );
     },
   };
 }
