@@ -14,16 +14,21 @@
 import { availableParallelism, loadavg } from 'node:os';
 import { compileGraph, Rng, tensor, type Examples } from '../src/engine';
 import type { DatasetBatch } from '../src/host/datasets';
+import { SpareBuffers } from '../src/host/datasets/spare';
 import { TrainingSession, type TrainingData } from '../src/host/session';
 import { DEFAULT_DATA_SETTINGS, DEFAULT_HYPERPARAMETERS } from '../src/shared/training';
 import { fillRandom, peakRssMb } from './harness';
 import { BATCH, CLASSES, IMAGE, lenetGraph } from './lenet-model';
 
-/** Images in memory, 8-bit or float32, served in shuffled batches of float32 as an image folder's cache serves them. */
+/**
+ * Images in memory, 8-bit or float32, served in shuffled batches of float32 as an image folder's cache serves them,
+ * in buffers the session gives back after each step (as the folder's source reuses them).
+ */
 class MemoryData implements TrainingData {
   readonly origin = "the benchmark's seeded images";
   readonly classes = Array.from({ length: CLASSES }, (_, i) => `class ${i}`);
   private readonly per = IMAGE.channels * IMAGE.height * IMAGE.width;
+  private readonly spare = new SpareBuffers();
 
   constructor(
     private readonly x: Uint8Array | Float32Array,
@@ -52,9 +57,13 @@ class MemoryData implements TrainingData {
     return this.validation();
   }
 
+  release(batch: Examples): void {
+    this.spare.give(batch.x.data);
+  }
+
   private take(rows: Int32Array): Examples {
     const { per } = this;
-    const x = tensor([rows.length, IMAGE.channels, IMAGE.height, IMAGE.width]);
+    const x = tensor([rows.length, IMAGE.channels, IMAGE.height, IMAGE.width], this.spare.take(rows.length * per));
     rows.forEach((r, i) => {
       if (this.x instanceof Float32Array) x.data.set(this.x.subarray(r * per, (r + 1) * per), i * per);
       else for (let k = 0; k < per; k++) x.data[i * per + k] = this.x[r * per + k] / 255;

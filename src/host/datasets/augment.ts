@@ -42,13 +42,18 @@ export function augments(o: AugmentOptions): boolean {
 }
 
 /**
- * Returns an augmented copy of a batch x [N, C, H, W]. Each image draws its own flip, shift, rotation,
- * brightness and contrast, always in that order, so the same generator state gives the same batch.
+ * Returns an augmented copy of a batch x [N, C, H, W], written into `into` when given (as long as x's data, a
+ * recycled buffer: see spare.ts). Each image draws its own flip, shift, rotation, brightness and contrast, always
+ * in that order, so the same generator state gives the same batch.
  */
-export function augment(x: Tensor, options: AugmentOptions, rng: Rng): Tensor {
+export function augment(x: Tensor, options: AugmentOptions, rng: Rng, into?: Float32Array): Tensor {
   checkAugmentOptions(options);
   const [n, c, h, w] = x.shape;
-  const out = tensor(x.shape, new Float32Array(x.data));
+  if (into && into.length !== x.data.length) {
+    throw new Error(`augment: the output buffer has ${into.length} values, the batch ${x.data.length}`);
+  }
+  if (into) into.set(x.data);
+  const out = tensor(x.shape, into ?? new Float32Array(x.data));
   const plane = h * w;
   for (let i = 0; i < n; i++) {
     const flip = options.flip ? rng.next() < 0.5 : false;

@@ -1,6 +1,6 @@
 import { totalmem } from 'node:os';
 import type { Rng } from '../../engine/rng';
-import { tensor } from '../../engine/tensor';
+import { tensor, type Tensor } from '../../engine/tensor';
 import type { Examples } from '../../engine/train';
 import { augment, augments, checkAugmentOptions, type AugmentOptions } from './augment';
 import { PixelCache } from './cache';
@@ -8,6 +8,7 @@ import { assertTrainable } from './checks';
 import { decodeToInput } from './decode';
 import { DatasetError } from './errors';
 import { Limiter } from './limiter';
+import { SpareBuffers } from './spare';
 import type { DatasetIndex, ImageEntry, InputSpec, Normalization, SplitName } from './types';
 
 /** Options of a `DatasetSource`. */
@@ -76,6 +77,8 @@ export class DatasetSource {
   private readonly limiter: Limiter;
   private readonly maxPixels: number;
   private stats: Promise<Normalization | null> | null = null;
+  /** Batch buffers given back through release(), which the next batches reuse. */
+  private readonly spare = new SpareBuffers();
 
   private constructor(
     readonly index: DatasetIndex,
@@ -151,10 +154,23 @@ export class DatasetSource {
       const batch = await next!;
       next = k + 1 < starts.length ? fetch(k + 1) : null;
       // Augmentation draws from rng here, in batch order, never inside the concurrent decodes: same seed, same batches.
-      const x = options.augment && options.rng ? augment(batch.x, options.augment, options.rng) : batch.x;
+      let x = batch.x;
+      if (options.augment && options.rng) {
+        x = augment(batch.x, options.augment, options.rng, this.spare.take(batch.x.data.length));
+        this.spare.give(batch.x.data); // the decoded batch itself is never handed out
+      }
       if (norm) normalizeInPlace(x.data, norm, this.input.height * this.input.width);
       yield { ...batch, x };
     }
+  }
+
+  /**
+   * Gives a batch's pixels back once nothing reads them any more (the training loop does after the step that used
+   * them), for the next batches to reuse instead of allocating (spare.ts). Optional: a batch never given back is
+   * never reused. It must not be read afterwards.
+   */
+  release(x: Tensor): void {
+    this.spare.give(x.data);
   }
 
   /** A whole split as one set of examples, in sorted file order (for validation and test); `onProgress` hears of each batch. */
@@ -212,7 +228,8 @@ export class DatasetSource {
     const { height, width, channels } = this.input;
     const per = channels * height * width;
     const all = await Promise.all(entries.map((e) => this.pixels(e)));
-    const x = tensor([entries.length, channels, height, width]);
+    // Every value is written below, so a spare buffer's old values never show.
+    const x = tensor([entries.length, channels, height, width], this.spare.take(entries.length * per));
     all.forEach((px, i) => {
       for (let j = 0; j < per; j++) x.data[i * per + j] = px[j] / 255;
     });

@@ -31,6 +31,11 @@ export interface TrainingData {
    */
   batches(batchSize: number, rng: Rng, augment?: AugmentOptions): AsyncGenerator<Examples>;
   /**
+   * Optional: takes back a batch from batches() that the loop will not read again (after its step), so that later
+   * batches reuse its buffers rather than leave dropped ones for the garbage collector (datasets/spare.ts).
+   */
+  release?(batch: Examples): void;
+  /**
    * The whole validation split, in a fixed order, with the files the images came from (when there are files);
    * `onProgress` hears how many are loaded, when loading takes a while.
    */
@@ -76,6 +81,10 @@ export class FolderData implements TrainingData {
   async *batches(batchSize: number, rng: Rng, augmentWith?: AugmentOptions): AsyncGenerator<Examples> {
     const options = augmentWith ? { rng, augment: augmentWith } : { rng };
     for await (const b of this.source.batches('train', batchSize, options)) yield asInput(this.graph, b);
+  }
+
+  release(batch: Examples): void {
+    this.source.release(batch.x);
   }
 
   async validation(onProgress?: (done: number, total: number) => void): Promise<DatasetBatch> {

@@ -218,6 +218,8 @@ export class TrainingSession {
             imagesPerSecond: batch.labels.length / dt,
             etaSeconds: remaining * secondsPerStep,
           });
+          // The step copied the batch into the workers' memory: its buffers can serve a later batch.
+          this.data.release?.(batch);
         }
       } finally {
         await batches.return(undefined).catch(() => undefined);
