@@ -6,25 +6,21 @@ import type { ConvGeometry, Kernels, PoolGeometry, ReluGate } from './types';
 import { adamUpdate, allFinite, momentumUpdate, sgdUpdate, sumParts } from './update';
 
 /**
- * Scratch space for im2col, grown on demand and reused between calls so that a training step
- * does not allocate a column buffer per image.
+ * A buffer grown on demand and reused between calls, so that a training step does not allocate one per image;
+ * each call returns exactly `size` floats of it.
  */
-let scratch = new Float32Array(0);
-let scratch2 = new Float32Array(0);
-function colBuffer(size: number): Float32Array {
-  if (scratch.length < size) scratch = new Float32Array(size);
-  return scratch.length === size ? scratch : scratch.subarray(0, size);
+function scratchBuffer(): (size: number) => Float32Array {
+  let buffer = new Float32Array(0);
+  return (size) => {
+    if (buffer.length < size) buffer = new Float32Array(size);
+    return buffer.length === size ? buffer : buffer.subarray(0, size);
+  };
 }
-let gate = new Float32Array(0);
+/** im2col's column matrices: forward and input gradient share one, the kernel gradient has its own. */
+const colBuffer = scratchBuffer();
+const colBuffer2 = scratchBuffer();
 /** Where a ReLU-gated dy goes when the caller does not want it back. */
-function gateBuffer(size: number): Float32Array {
-  if (gate.length < size) gate = new Float32Array(size);
-  return gate.subarray(0, size);
-}
-function colBuffer2(size: number): Float32Array {
-  if (scratch2.length < size) scratch2 = new Float32Array(size);
-  return scratch2.length === size ? scratch2 : scratch2.subarray(0, size);
-}
+const gateBuffer = scratchBuffer();
 
 function conv2dForward(
   g: ConvGeometry,
