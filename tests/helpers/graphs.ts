@@ -21,3 +21,11 @@ export function dag(specs: NodeSpec[], edges: [string, string, number?][]): Grap
     edges: edges.map(([from, to, port = 0]) => ({ from: { node: from, port: 0 }, to: { node: to, port } })),
   };
 }
+
+/** Flatten and one dense layer over examples()' 1×8×8 images and 3 classes: the sessions' smallest trainable net. */
+export const linearClassifier = (): Graph =>
+  chain(
+    ['x', 'input', { channels: 1, height: 8, width: 8 }],
+    ['f', 'flatten'],
+    ['d', 'dense', { units: 3, init: 'glorot' }],
+  );

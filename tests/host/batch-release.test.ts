@@ -7,7 +7,7 @@ import { SpareBuffers } from '../../src/host/datasets/spare';
 import { TensorData, TrainingSession } from '../../src/host/session';
 import { noise, tempFolder, writeImage } from '../fixtures/datasets/generate';
 import { examples } from '../helpers/examples';
-import { chain } from '../helpers/graphs';
+import { linearClassifier } from '../helpers/graphs';
 import { classNames, trainingPlan } from '../helpers/plan';
 
 /**
@@ -85,11 +85,7 @@ describe('the spare buffers', () => {
   });
 });
 
-const graph = chain(
-  ['x', 'input', { channels: 1, height: 8, width: 8 }],
-  ['f', 'flatten'],
-  ['d', 'dense', { units: 3, init: 'glorot' }],
-);
+const graph = linearClassifier();
 const plan = trainingPlan(graph, { epochs: 2, batchSize: 8, seed: 2, optimizer: 'sgd', learningRate: 0.1 });
 
 /** TensorData that logs the batches it hands over and the ones given back. */

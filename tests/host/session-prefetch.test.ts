@@ -3,18 +3,14 @@ import { compileGraph, type Examples, type Rng } from '../../src/engine';
 import type { AugmentOptions } from '../../src/host/datasets';
 import { TensorData, TrainingSession } from '../../src/host/session';
 import { examples } from '../helpers/examples';
-import { chain } from '../helpers/graphs';
+import { linearClassifier } from '../helpers/graphs';
 import { classNames, trainingPlan } from '../helpers/plan';
 
 /**
  * The session gathers the next batch while the workers step on the current one, and still ends cleanly: a batch
  * that fails surfaces as the run's error, and the examples' generator is closed however the run ends.
  */
-const graph = chain(
-  ['x', 'input', { channels: 1, height: 8, width: 8 }],
-  ['f', 'flatten'],
-  ['d', 'dense', { units: 3, init: 'glorot' }],
-);
+const graph = linearClassifier();
 const plan = trainingPlan(graph, { epochs: 1, batchSize: 8, seed: 2, optimizer: 'sgd', learningRate: 0.1 });
 
 /** TensorData that logs when each batch is handed over and when its generator closes, and can fail at a batch. */
